@@ -1,0 +1,59 @@
+# streetlib: `make reproduce` and `make test` work from a fresh clone; `make help` lists every target.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Pinned threads: BLAS thread count changes NMF/LDA results in the last digits.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: help setup build notebooks reports reproduce test lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "==> setting up $(VENV) from requirements.lock"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^pip==' requirements.lock)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP) ## create .venv with the pinned versions and install streetlib into it
+
+build: setup ## rebuild data/processed from data/raw (deterministic, atomic)
+	$(BIN)/streetlib build
+
+notebooks: build ## execute every notebook in place (outputs committed)
+	@n=0; total=$(words $(NOTEBOOKS)); for nb in $(NOTEBOOKS); do n=$$((n+1)); \
+	  echo "==> [$$n/$$total] executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=WARN \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	done
+
+reports: setup ## write the executed notebooks as HTML to reports/
+	@echo "==> writing HTML reports"
+	$(BIN)/jupyter nbconvert --to html --log-level=WARN --output-dir reports $(NOTEBOOKS)
+
+reproduce: notebooks reports ## from a fresh clone: set up, build, run every notebook, write figures/ and reports/
+	@echo "==> done: data/processed, figures/, reports/ are up to date"
+
+test: setup ## pytest (library, data contracts, bad input) and nbval on every notebook
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: setup ## ruff lint and format check (library, tests, notebooks)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: setup ## apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean: ## remove the virtual environment and caches (keeps data and figures)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

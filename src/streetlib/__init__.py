@@ -1,0 +1,19 @@
+"""streetlib: comparative analysis of Shanghai subdistrict (街道) planning documents.
+
+Load the processed tables with :func:`load` (any table by name) or the
+``load_<table>()`` functions; rebuild them with ``streetlib build``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from streetlib.datasets import load, load_documents, table_names
+from streetlib.errors import StreetlibError
+
+try:
+    __version__ = version("streetlib")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["StreetlibError", "__version__", "load", "load_documents", "table_names"]

@@ -1,0 +1,3 @@
+from streetlib.cli import main
+
+raise SystemExit(main())

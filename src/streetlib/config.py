@@ -1,0 +1,41 @@
+"""Every path streetlib uses, in one place.
+
+The data root defaults to the ``data/`` folder of the project checkout; set the
+``STREETLIB_DATA`` environment variable to point the library at another one (a
+copy with a new document, a test fixture). Figures and reports always go to the
+checkout's ``figures/`` and ``reports/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIGURES_DIR = PROJECT_ROOT / "figures"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+MANIFEST_NAME = "manifest.toml"
+ERRATA_NAME = "errata.csv"
+
+
+def data_root() -> Path:
+    """The data folder: ``$STREETLIB_DATA`` if set, else ``<project>/data``."""
+    override = os.environ.get("STREETLIB_DATA")
+    return Path(override).expanduser().resolve() if override else PROJECT_ROOT / "data"
+
+
+def raw_dir(root: Path | None = None) -> Path:
+    return (root or data_root()) / "raw"
+
+
+def processed_dir(root: Path | None = None) -> Path:
+    return (root or data_root()) / "processed"
+
+
+def external_dir(root: Path | None = None) -> Path:
+    return (root or data_root()) / "external"
+
+
+def lexicon_dir(root: Path | None = None) -> Path:
+    return (root or data_root()) / "lexicon"

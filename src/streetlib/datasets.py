@@ -1,0 +1,165 @@
+"""The processed tables: their schemas and one loader per table.
+
+Each table is a CSV in ``data/processed/`` written only by ``streetlib build``.
+Its schema below is the contract: the build refuses to write a table whose
+columns differ from it, and the loaders use it to restore what CSV loses
+(ordered categoricals, dates, nullable integers). The column dictionary in each
+loader's docstring is rendered from the same schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from streetlib import config
+from streetlib.errors import DataNotBuiltError, StreetlibError
+from streetlib.manifest import DOC_TYPES, GENRES
+
+Dtype = str | tuple[str, ...]  # "string", "Int64", "float", "date", "bool", or category order
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: Dtype
+    description: str
+
+
+PROVENANCE = (
+    Column("line_start", "Int64", "First raw line (1-based) of the source file."),
+    Column("line_end", "Int64", "Last raw line (1-based) of the source file."),
+)
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "documents": (
+        Column("doc_id", "string", "Document id, unique (from the manifest)."),
+        Column("source_file", "string", "Raw file in data/raw/ that holds the document."),
+        Column("title", "string", "Title as given in the manifest (Chinese)."),
+        Column("street", "string", "Subdistrict (街道), Chinese."),
+        Column("street_en", "string", "Subdistrict, English."),
+        Column("district", "string", "District (区), Chinese."),
+        Column("district_en", "string", "District, English."),
+        Column("doc_type", DOC_TYPES, "Kind of document (action_plan, annex, ...)."),
+        Column(
+            "genres",
+            "string",
+            "Genres of its parts in order, ';'-separated (plan, review, research, glossary).",
+        ),
+        Column("year_start", "Int64", "First year the document covers."),
+        Column("year_end", "Int64", "Last year the document covers."),
+        Column("published", "date", "Publication date of the source."),
+        Column("publisher", "string", "Publisher of the source."),
+        *PROVENANCE,
+        Column("n_lines", "Int64", "Raw lines in the document's range."),
+        Column("n_chars", "Int64", "Non-whitespace characters in the document's raw lines."),
+    ),
+}
+
+CATEGORY_ORDERS = {"doc_type": DOC_TYPES, "genre": GENRES}
+
+
+def table_names() -> list[str]:
+    """Names of every table ``streetlib build`` writes."""
+    return sorted(SCHEMAS)
+
+
+def table_path(name: str, *, root: Path | None = None) -> Path:
+    return config.processed_dir(root) / f"{name}.csv"
+
+
+def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
+    """Load a processed table by name, with its dtypes restored.
+
+    Parameters
+    ----------
+    name
+        One of :func:`table_names`.
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+
+    Raises
+    ------
+    StreetlibError
+        For an unknown name (the message lists the valid ones) or a table that
+        has not been built (the message says to run ``streetlib build``).
+    """
+    if name not in SCHEMAS:
+        raise StreetlibError(f"unknown table {name!r}. Valid names: {', '.join(table_names())}.")
+    path = table_path(name, root=root)
+    if not path.is_file():
+        raise DataNotBuiltError(
+            f"{path}: table {name!r} has not been built. Run `streetlib build` (or `make build`) "
+            "in the project, or point STREETLIB_DATA at a data folder that holds processed/."
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    expected = [c.name for c in SCHEMAS[name]]
+    if list(frame.columns) != expected:
+        raise DataNotBuiltError(
+            f"{path}: columns {list(frame.columns)} differ from the schema {expected}. "
+            "The file is stale or was edited by hand: run `streetlib build`."
+        )
+    return restore_dtypes(frame, SCHEMAS[name])
+
+
+def restore_dtypes(frame: pd.DataFrame, schema: tuple[Column, ...]) -> pd.DataFrame:
+    """Cast string columns to the schema's dtypes."""
+    out = {}
+    for col in schema:
+        values = frame[col.name]
+        if isinstance(col.dtype, tuple):
+            out[col.name] = pd.Categorical(values, categories=list(col.dtype), ordered=True)
+        elif col.dtype == "Int64":
+            out[col.name] = pd.to_numeric(values).astype("Int64")
+        elif col.dtype == "float":
+            out[col.name] = pd.to_numeric(values).astype("float64")
+        elif col.dtype == "date":
+            out[col.name] = pd.to_datetime(values, format="%Y-%m-%d")
+        elif col.dtype == "bool":
+            out[col.name] = values.map({"True": True, "False": False}).astype("boolean")
+        else:
+            out[col.name] = values.astype("string")
+    return pd.DataFrame(out)
+
+
+def column_dictionary(name: str) -> str:
+    """The numpydoc-style column table of a table, as used in loader docstrings."""
+    schema = SCHEMAS[name]
+    width = max(len(c.name) for c in schema)
+    rule = f"{'=' * width} {'=' * 60}"
+    rows = [rule, f"{'Column':<{width}} Description", rule]
+    for c in schema:
+        kind = "category" if isinstance(c.dtype, tuple) else c.dtype
+        rows.append(f"{c.name:<{width}} {c.description} [{kind}]")
+    rows.append(rule)
+    return "\n".join(rows)
+
+
+def _documented(name: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Append the table's column dictionary to a loader's docstring."""
+
+    def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        table = "\n".join("    " + line for line in column_dictionary(name).splitlines())
+        func.__doc__ = (func.__doc__ or "").rstrip() + "\n\n    Columns\n    -------\n" + table + "\n"
+        return func
+
+    return decorate
+
+
+@_documented("documents")
+def load_documents(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per logical document of the corpus.
+
+    A raw source can hold several documents (the 长白新村 bundle holds the
+    action plan, two annexes, three 专项行动 and a research report); the
+    manifest records their line ranges. ``doc_type`` and dates are restored.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("documents", root=root)

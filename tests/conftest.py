@@ -1,0 +1,55 @@
+"""Shared fixtures: a private copy of the data folder for every test that builds."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from streetlib import config
+
+REAL_DATA = config.PROJECT_ROOT / "data"
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A copy of data/ (raw, lexicon, external; no processed) to build into."""
+    root = tmp_path / "data"
+    for sub in ("raw", "lexicon", "external"):
+        if (REAL_DATA / sub).is_dir():
+            shutil.copytree(REAL_DATA / sub, root / sub)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def set_manifest_sha(root: Path, file: str, data: bytes) -> None:
+    """Record ``data``'s sha256 for ``file`` in the copied manifest (a reviewed new version)."""
+    manifest = root / "raw" / config.MANIFEST_NAME
+    text = manifest.read_text(encoding="utf-8")
+    pattern = re.compile(rf'(file = "{re.escape(file)}"\n(?:[^\[]*?\n)?sha256 = ")[0-9a-f]{{64}}')
+    new, n = pattern.subn(rf"\g<1>{sha256(data)}", text)
+    assert n == 1, f"no sha256 line for {file} in the manifest"
+    manifest.write_text(new, encoding="utf-8")
+
+
+def set_source_field(root: Path, file: str, key: str, value: str) -> None:
+    """Set ``key = value`` (TOML literal) in the [[sources]] entry of ``file``."""
+    manifest = root / "raw" / config.MANIFEST_NAME
+    head, sep, tail = manifest.read_text(encoding="utf-8").partition(f'file = "{file}"\n')
+    assert sep, f"no [[sources]] entry for {file}"
+    entry, rest = tail.split("\n\n", 1)
+    lines = [line for line in entry.splitlines() if not line.startswith(f"{key} =")]
+    manifest.write_text(
+        head + sep + "\n".join([*lines, f"{key} = {value}"]) + "\n\n" + rest, encoding="utf-8"
+    )
