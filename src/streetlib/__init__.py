@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from streetlib.datasets import load, load_documents, table_names
+from streetlib.datasets import (
+    load,
+    load_documents,
+    load_paragraphs,
+    load_quality_flags,
+    load_regions,
+    load_sections,
+    table_names,
+)
 from streetlib.errors import StreetlibError
 
 try:
@@ -16,4 +24,14 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["StreetlibError", "__version__", "load", "load_documents", "table_names"]
+__all__ = [
+    "StreetlibError",
+    "__version__",
+    "load",
+    "load_documents",
+    "load_paragraphs",
+    "load_quality_flags",
+    "load_regions",
+    "load_sections",
+    "table_names",
+]

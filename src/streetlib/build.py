@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from streetlib import config
+from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.datasets import SCHEMAS
 from streetlib.errors import BuildError
 from streetlib.manifest import Corpus, read_corpus
+from streetlib.structure import load_boilerplate, mark_duplicates, sections_and_paragraphs, segment_document
 
 
 def documents_table(corpus: Corpus) -> pd.DataFrame:
@@ -48,12 +50,106 @@ def documents_table(corpus: Corpus) -> pd.DataFrame:
                 "n_chars": sum(len("".join(line.split())) for line in lines),
             }
         )
-    return pd.DataFrame(rows).sort_values(["source_file", "line_start"], kind="stable")
+    return pd.DataFrame(rows).sort_values(["source_file", "line_start"], kind="stable").reset_index(drop=True)
 
 
-def build_tables(corpus: Corpus) -> dict[str, pd.DataFrame]:
+def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataFrame]:
     """Run every stage; return the tables by name."""
-    return {"documents": documents_table(corpus)}
+    errata = load_errata(raw)
+    lines = apply_errata(corpus, errata, raw)
+    boilerplate = load_boilerplate(lexicon)
+    # corpus order (publication date, then file order) decides which copy of a repeated text is the original
+    order = {s.file: (s.published, i) for i, s in enumerate(corpus.manifest.sources)}
+    documents = sorted(corpus.manifest.documents, key=lambda d: (order[d.source], d.line_start))
+    regions, sections, paragraphs, flags = [], [], [], errata_flags(corpus, errata)
+    for doc in documents:
+        doc_regions = segment_document(doc, lines[doc.source][doc.line_start - 1 : doc.line_end], boilerplate)
+        doc_sections, doc_paragraphs, doc_flags = sections_and_paragraphs(doc, doc_regions)
+        regions += [
+            {
+                "doc_id": r.doc_id,
+                "region_id": f"{r.doc_id}:r{k:04d}",
+                "kind": r.kind,
+                "line_start": r.line_start,
+                "line_end": r.line_end,
+                "text": r.text or None,
+            }
+            for k, r in enumerate(doc_regions, start=1)
+        ]
+        sections += doc_sections
+        paragraphs += doc_paragraphs
+        flags += doc_flags
+    paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
+    flags += duplicate_flags(paragraph_table, corpus)
+    by_line = ["source_file", "line_start"]
+    source_of = {d.doc_id: d.source for d in corpus.manifest.documents}
+    return {
+        "documents": documents_table(corpus),
+        "regions": _sorted(pd.DataFrame(regions), source_of, "region_id"),
+        "sections": _sorted(pd.DataFrame(sections).drop(columns=[]), source_of, "section_id"),
+        "paragraphs": _sorted(paragraph_table, source_of, "para_id"),
+        "quality_flags": pd.DataFrame(flags)
+        .sort_values([*by_line, "kind", "found"], kind="stable", na_position="first")
+        .reset_index(drop=True)[[c.name for c in SCHEMAS["quality_flags"]]],
+    }
+
+
+def _sorted(frame: pd.DataFrame, source_of: dict[str, str], key: str) -> pd.DataFrame:
+    """Rows in file order: source file, then line, then id."""
+    return (
+        frame.assign(_source=frame["doc_id"].map(source_of))
+        .sort_values(["_source", "line_start", key], kind="stable")
+        .drop(columns="_source")
+        .reset_index(drop=True)
+    )
+
+
+def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
+    """One quality flag per erratum: repairs applied and defects flagged."""
+    return [
+        {
+            "doc_id": _doc_at(corpus, e.source, e.line),
+            "source_file": e.source,
+            "line_start": e.line,
+            "line_end": e.line,
+            "kind": f"erratum_{e.action}",
+            "found": e.found,
+            "replacement": e.replacement if e.action == "fix" else None,
+            "note": e.reason,
+        }
+        for e in errata
+    ]
+
+
+def duplicate_flags(paragraphs: pd.DataFrame, corpus: Corpus) -> list[dict]:
+    source_of = {d.doc_id: d.source for d in corpus.manifest.documents}
+    dups = paragraphs[paragraphs["is_duplicate"]]
+    return [
+        {
+            "doc_id": row.doc_id,
+            "source_file": source_of[row.doc_id],
+            "line_start": row.line_start,
+            "line_end": row.line_end,
+            "kind": "duplicate_paragraph",
+            "found": row.text[:40],
+            "replacement": None,
+            "note": (
+                f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
+            ),
+        }
+        for row in dups.itertuples()
+    ]
+
+
+def _doc_at(corpus: Corpus, source: str, line: int) -> str | None:
+    return next(
+        (
+            d.doc_id
+            for d in corpus.manifest.documents
+            if d.source == source and d.line_start <= line <= d.line_end
+        ),
+        None,
+    )
 
 
 def build(root: Path | None = None, *, progress: bool = True) -> dict[str, Path]:
@@ -67,7 +163,7 @@ def build(root: Path | None = None, *, progress: bool = True) -> dict[str, Path]
     say(f"reading manifest and sources in {raw}")
     corpus = read_corpus(raw)
     say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-    tables = build_tables(corpus)
+    tables = build_tables(corpus, raw, config.lexicon_dir(root))
     for name, frame in tables.items():
         check_schema(name, frame)
         say(f"{name}: {len(frame)} rows")

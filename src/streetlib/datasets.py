@@ -19,6 +19,19 @@ from streetlib import config
 from streetlib.errors import DataNotBuiltError, StreetlibError
 from streetlib.manifest import DOC_TYPES, GENRES
 
+REGION_KINDS = (
+    "title",
+    "heading",
+    "paragraph",
+    "table",
+    "table_title",
+    "caption",
+    "toc",
+    "metadata",
+    "footer",
+    "web_chrome",
+    "toolbar",
+)
 Dtype = str | tuple[str, ...]  # "string", "Int64", "float", "date", "bool", or category order
 
 
@@ -59,7 +72,86 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-CATEGORY_ORDERS = {"doc_type": DOC_TYPES, "genre": GENRES}
+SCHEMAS |= {
+    "sections": (
+        Column("doc_id", "string", "Document id."),
+        Column("section_id", "string", "Section id, unique: '<doc_id>:sNNN' in document order."),
+        Column(
+            "parent_id",
+            "string",
+            "Enclosing section (the nearest earlier heading of a smaller level); empty at top.",
+        ),
+        Column("level", "Int64", "0 title (no marker), 1 一、, 2 (一), 3 1. or 1、, 4 (1)."),
+        Column("marker", "string", "Heading marker as found (一、, (一), 1., 13、, (1)); empty for titles."),
+        Column("number", "Int64", "The marker's number (一 = 1); empty for titles."),
+        Column(
+            "title", "string", "Heading text, cleaned; for a run-in heading, the text before the first 。."
+        ),
+        Column("genre", GENRES, "Genre of the manifest part holding the heading."),
+        *PROVENANCE,
+        Column(
+            "span_end",
+            "Int64",
+            "Last raw line of the section's content (before the next heading of its rank).",
+        ),
+    ),
+    "paragraphs": (
+        Column("doc_id", "string", "Document id."),
+        Column("section_id", "string", "Section the paragraph belongs to (empty before the first heading)."),
+        Column("para_id", "string", "Paragraph id, unique: '<doc_id>:pNNNN' in document order."),
+        Column("genre", GENRES, "Genre of the manifest part holding the paragraph's first line."),
+        Column(
+            "text",
+            "string",
+            "Cleaned text: errata applied, canonical punctuation, continuation lines joined.",
+        ),
+        *PROVENANCE,
+        Column("n_chars", "Int64", "Characters of text."),
+        Column(
+            "dup_share",
+            "float",
+            "Share of its characters in sentences (>= 15 chars) seen earlier in the corpus.",
+        ),
+        Column("duplicate_of", "string", "para_id of the earlier paragraph it repeats; empty if original."),
+        Column(
+            "is_duplicate",
+            "bool",
+            "Whole text seen before, or dup_share >= 0.8: leave out of frequency counts.",
+        ),
+    ),
+    "regions": (
+        Column("doc_id", "string", "Document id."),
+        Column("region_id", "string", "Region id, unique: '<doc_id>:rNNNN'."),
+        Column(
+            "kind",
+            REGION_KINDS,
+            "Role of the lines: heading, title, paragraph, table, ..., or dropped boilerplate.",
+        ),
+        *PROVENANCE,
+        Column(
+            "text",
+            "string",
+            "Cleaned text of titles, headings, captions, TOC and boilerplate (metadata); empty for tables.",
+        ),
+    ),
+    "quality_flags": (
+        Column("doc_id", "string", "Document holding the line (empty if no document covers it)."),
+        Column("source_file", "string", "Raw file."),
+        *PROVENANCE,
+        Column(
+            "kind",
+            "string",
+            "What was found: erratum_fix, erratum_flag, duplicate_paragraph, heading_sequence, ...",
+        ),
+        Column("found", "string", "Text as found (verbatim for errata)."),
+        Column(
+            "replacement",
+            "string",
+            "Replacement applied (errata of action fix); empty when nothing was changed.",
+        ),
+        Column("note", "string", "Reason or evidence."),
+    ),
+}
 
 
 def table_names() -> list[str]:
@@ -163,3 +255,65 @@ def load_documents(*, root: Path | None = None) -> pd.DataFrame:
         Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("documents", root=root)
+
+
+@_documented("sections")
+def load_sections(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per heading (marker headings) or title (level 0), in document order.
+
+    Headings follow the hierarchy 一、 › (一) › 1. › (1); titles are unnumbered
+    lines such as 前言 or a part title. A run-in heading
+    (``1.突出加强党的政治建设。坚持…``) shares its line with a paragraph.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("sections", root=root)
+
+
+@_documented("paragraphs")
+def load_paragraphs(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per paragraph: the unit of text analysis.
+
+    Table regions, headings, titles, captions, tables of contents and boilerplate
+    are not paragraphs. Repeated paragraphs are kept but marked
+    (``is_duplicate``) so frequency analyses can leave them out.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("paragraphs", root=root)
+
+
+@_documented("regions")
+def load_regions(*, root: Path | None = None) -> pd.DataFrame:
+    """Every non-blank raw line of every document, by role (the build's line map).
+
+    Dropped lines (TOC, web chrome, toolbars, footers, dates and document
+    numbers) are kept here as metadata with their text.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("regions", root=root)
+
+
+@_documented("quality_flags")
+def load_quality_flags(*, root: Path | None = None) -> pd.DataFrame:
+    """Every repair applied and every defect or inconsistency found, one row each.
+
+    Errata come from ``data/raw/errata.csv``; other stages add duplicates,
+    heading-sequence gaps, unterminated paragraphs and the like.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("quality_flags", root=root)

@@ -1,0 +1,123 @@
+"""Clean raw lines: reviewed errata (data), then generic normalisation (code).
+
+Canonical punctuation
+---------------------
+All five sources were extracted with the five "ASCII twins" ``, ( ) : ;`` in
+place of the full-width ``，（）：；`` while ``、。“”《》—…`` stayed full-width.
+streetlib keeps that convention as its canonical form for analysis text: full-
+width ASCII variants (U+FF01-FF5E, e.g. ``，`` ``（`` ``：`` and full-width
+digits) become ASCII, the ideographic space and NBSP become a space, and every
+other character is kept. A new document typed with full-width punctuation thus
+reads like the existing ones, and the heading and table rules need one form only.
+Runs of spaces collapse to one; a space between two CJK characters is kept
+(slogan halves such as ``党建引领 凝心聚力`` are separated that way on purpose),
+except in a letter-spaced two-character title (``前 言``).
+
+The raw text stays recoverable: every cleaned unit carries its raw line range,
+and ``normalise(apply_errata(raw line))`` reproduces it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from streetlib import config
+from streetlib.errors import BuildError, located
+from streetlib.manifest import Corpus
+
+ERRATA_COLUMNS = ["source", "line", "found", "replacement", "action", "reason"]
+ERRATA_ACTIONS = ("fix", "flag")
+
+# Full-width ASCII variants -> ASCII; NBSP and ideographic space -> space.
+_WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x00A0: 0x20, 0x3000: 0x20}
+_SPACES = re.compile(r"[ \t]+")
+_SPACED_PAIR = re.compile(r"^([\u4e00-\u9fff]) ([\u4e00-\u9fff])$")
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """One reviewed repair (``fix``) or a defect recorded without repair (``flag``)."""
+
+    source: str
+    line: int
+    found: str
+    replacement: str
+    action: str
+    reason: str
+    row: int  # line of errata.csv, for error messages
+
+
+def load_errata(raw: Path | None = None) -> list[Erratum]:
+    """Read ``errata.csv`` (absent file = no errata) and check its shape."""
+    path = (raw or config.raw_dir()) / config.ERRATA_NAME
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != ERRATA_COLUMNS:
+            raise BuildError(
+                located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {ERRATA_COLUMNS}.")
+            )
+        errata = []
+        for row_no, row in enumerate(reader, start=2):
+            if row["action"] not in ERRATA_ACTIONS or not row["line"].isdigit() or not row["found"]:
+                raise BuildError(
+                    located(
+                        path,
+                        row_no,
+                        "needs a line number, non-empty found text and action fix or flag",
+                        "Fix the row.",
+                    )
+                )
+            if row["action"] == "fix" and row["replacement"] == row["found"]:
+                raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
+            errata.append(
+                Erratum(
+                    **{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no
+                )
+            )
+    return errata
+
+
+def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None) -> dict[str, list[str]]:
+    """Return every source's lines with the ``fix`` errata applied, in file order.
+
+    Raises
+    ------
+    BuildError
+        For an erratum whose source is unknown, whose line is out of range or
+        whose found text is not on its line (after earlier errata of that line).
+    """
+    path = (raw or config.raw_dir()) / config.ERRATA_NAME
+    lines = {file: list(src) for file, src in corpus.lines.items()}
+    for e in errata:
+        if e.source not in lines:
+            raise BuildError(
+                located(path, e.row, f"source {e.source!r} is not in the manifest", "Fix the source name.")
+            )
+        if not 1 <= e.line <= len(lines[e.source]):
+            raise BuildError(
+                located(path, e.row, f"line {e.line} is outside {e.source}", "Fix the line number.")
+            )
+        current = lines[e.source][e.line - 1]
+        if e.found not in current:
+            raise BuildError(
+                located(
+                    path,
+                    e.row,
+                    f"{e.found!r} is not on line {e.line} of {e.source} (the line reads {current[:60]!r}…)",
+                    "Errata must quote the raw line verbatim: correct `found` or the line number.",
+                )
+            )
+        if e.action == "fix":
+            lines[e.source][e.line - 1] = current.replace(e.found, e.replacement)
+    return lines
+
+
+def normalise(text: str) -> str:
+    """Canonical form of one line of text (see the module docstring)."""
+    text = _SPACES.sub(" ", text.translate(_WIDTH_MAP)).strip()
+    return _SPACED_PAIR.sub(r"\1\2", text)

@@ -1,0 +1,474 @@
+"""Document structure: every raw line of a document becomes part of one region.
+
+Regions are headings, titles, paragraphs, table regions (with their titles and
+figure captions) and dropped lines (tables of contents, web chrome, footers and
+other metadata). From them come the ``sections`` and ``paragraphs`` tables.
+
+Rules (general, not per document)
+---------------------------------
+* Headings: ``一、`` (level 1) › ``(一)`` (2) › ``1.`` / ``1、`` (3) › ``(1)`` (4), on their
+  own line or run into a paragraph (``1.突出加强党的政治建设。坚持…``: the title
+  ends at the first ``。``, the rest is a paragraph). ``1.`` must not be followed
+  by a digit, so table cells such as ``28.5亿元`` are not headings. A heading's
+  parent is the nearest earlier heading of a smaller level.
+* Titles (level-0 sections, no marker): at the start of a document, the leading
+  short lines without a full stop; in the body, short lines with no sentence
+  punctuation at all (``前言``, ``2023年主要工作安排``). Consecutive title lines
+  (blank lines between allowed) are one title split over several lines.
+* Tables of contents: ``目录`` lines and lines ending in dot leaders and a page
+  number; they begin with heading markers but are not headings.
+* Tables: lines ending in ``|`` (one cell per line) with the cells split over two
+  lines; or, in the blank-line layout, a run of short cell lines that starts at
+  a header cell (``类别``/``序号``/``版块``/``年份``). ``表N`` lines are table titles,
+  ``图N`` lines figure captions.
+* Boilerplate: the patterns in ``data/lexicon/boilerplate.csv`` (web chrome,
+  accessibility toolbars, footers, dates, document numbers), kept as metadata.
+* Paragraphs: every other line starts a paragraph, except a line that continues
+  a sentence the previous line left open (it ended in ``,`` or ``、``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+import pandas as pd
+
+from streetlib import config
+from streetlib.clean import normalise
+from streetlib.errors import BuildError, located
+from streetlib.manifest import Document
+
+CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN = "一二三四五六七八九十"
+HEADING_PATTERNS = (
+    (1, re.compile(rf"^(?P<marker>(?P<num>[{_CN}]{{1,3}})、)")),
+    (2, re.compile(rf"^(?P<marker>\((?P<num>[{_CN}]{{1,3}})\))")),
+    (3, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
+    (4, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
+)
+TOC_HEADER = re.compile(r"^(总目录|目录)$")
+TOC_LINE = re.compile(r"(\.{2,}|…+)\s*\d*\s*$|(?<=[\u4e00-\u9fff”)])\.\d{1,3}\s*$")
+TITLE_DATE = re.compile(r"^(?P<title>.+?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
+TABLE_TITLE = re.compile(r"^表\d+[:\s]")
+CAPTION = re.compile(r"^图\d+\s*\S")
+TABLE_HEADER_CELLS = frozenset({"类别", "序号", "版块", "年份"})
+OPEN_SENTENCE_END = (",", "、")
+SENTENCE_END = ("。", "!", "?", ";", ":", "”", "…", ")", "》", "|")
+BOILERPLATE_KINDS = ("metadata", "footer", "web_chrome", "toolbar")
+MAX_TITLE_CHARS = 60
+MAX_BODY_TITLE_CHARS = 40
+MAX_CELL_CHARS = 40
+MAX_HEADING_CHARS = 80
+
+
+@dataclass
+class Region:
+    """A run of raw lines with one role in a document."""
+
+    doc_id: str
+    kind: str  # heading, title, paragraph, table, table_title, caption, toc, or a boilerplate kind
+    line_start: int
+    line_end: int
+    text: str
+    level: int = 0
+    marker: str = ""
+    number: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str], str]]:
+    path = (lexicon or config.lexicon_dir()) / "boilerplate.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    patterns = []
+    for i, row in enumerate(rows, start=2):
+        if row["kind"] not in BOILERPLATE_KINDS:
+            raise BuildError(
+                located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {BOILERPLATE_KINDS}.")
+            )
+        try:
+            patterns.append((re.compile(row["pattern"]), row["kind"]))
+        except re.error as exc:
+            raise BuildError(located(path, i, f"bad regular expression ({exc})", "Fix the pattern.")) from exc
+    return patterns
+
+
+def heading_of(text: str) -> tuple[int, str, int, str, str] | None:
+    """``(level, marker, number, title, inline_body)`` if ``text`` opens with a heading."""
+    for level, pattern in HEADING_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        num = match["num"]
+        number = int(num) if num.isdigit() else chinese_number(num)
+        rest = text[match.end() :]
+        title, stop, body = rest.partition("。")
+        if not stop:
+            title, body = rest, ""
+        return level, match["marker"], number, title.strip(), body.strip()
+    return None
+
+
+def chinese_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 二十三 → 23."""
+    if "十" not in text:
+        return CN_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+
+
+def is_toc_line(text: str) -> bool:
+    return bool(TOC_HEADER.match(text) or TOC_LINE.search(text))
+
+
+def _is_title_text(text: str, *, at_start: bool) -> bool:
+    if heading_of(text) or text.endswith((*OPEN_SENTENCE_END, ";", ":", "。", "|")):
+        return False
+    if at_start:
+        return len(text) <= MAX_TITLE_CHARS and "。" not in text
+    return len(text) <= MAX_BODY_TITLE_CHARS and not any(p in text for p in "。,;:!?")
+
+
+def _is_cell(text: str) -> bool:
+    return len(text) <= MAX_CELL_CHARS and "。" not in text and not _is_major_heading(text)
+
+
+def _is_major_heading(text: str) -> bool:
+    found = heading_of(text)
+    return bool(found and found[0] <= 2)
+
+
+def segment_document(
+    doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]
+) -> list[Region]:
+    """Split a document's (errata-applied) raw lines into regions, in line order."""
+    texts = [normalise(line) for line in lines]
+    kinds = _line_kinds(texts, [line.rstrip().endswith("|") or line.strip() == "|" for line in lines])
+    for i, text in enumerate(texts):
+        if kinds[i] == "text":
+            kinds[i] = next((kind for pattern, kind in boilerplate if pattern.search(text)), "text")
+    regions: list[Region] = []
+    at_start = True
+    i = 0
+    while i < len(texts):
+        kind, line_no = kinds[i], doc.line_start + i
+        if kind == "blank":
+            i += 1
+        elif kind == "table":
+            j = i
+            while j + 1 < len(texts) and _continues_table(kinds, j + 1):
+                j += 1
+            regions.append(Region(doc.doc_id, "table", line_no, doc.line_start + j, ""))
+            i = j + 1
+            at_start = False
+        elif kind != "text":
+            regions.append(Region(doc.doc_id, kind, line_no, line_no, texts[i]))
+            i += 1
+        else:
+            i = _segment_text_line(doc, texts, kinds, i, regions, at_start=at_start)
+            at_start = at_start and regions[-1].kind in ("title", "toc", "metadata")
+    _retitle_tables(regions)
+    return regions
+
+
+def _line_kinds(texts: list[str], piped: list[bool]) -> list[str]:
+    """Mark blank and table lines; everything else is 'text' for now."""
+    kinds = ["blank" if not t else ("table" if p else "text") for t, p in zip(texts, piped, strict=True)]
+    # a cell split over two lines: text line between table lines, the second being a lone '|'
+    for i in range(1, len(kinds) - 1):
+        if kinds[i] == "text" and kinds[i - 1] == "table" and texts[i + 1] == "|":
+            kinds[i] = "table"
+    # blank-line layout: header cell, then a run of short cells
+    i = 0
+    while i < len(texts):
+        if (
+            kinds[i] == "text"
+            and texts[i] in TABLE_HEADER_CELLS
+            and _next_text(texts, i)
+            in TABLE_HEADER_CELLS
+            | {
+                "指标",
+                "重点任务",
+                "项目",
+                "内容",
+            }
+        ):
+            j = i
+            while j < len(texts) and (kinds[j] == "blank" or (kinds[j] == "text" and _is_cell(texts[j]))):
+                if kinds[j] == "text":
+                    kinds[j] = "table"
+                j += 1
+            i = j
+        i += 1
+    return kinds
+
+
+def _next_text(texts: list[str], i: int) -> str:
+    return next((t for t in texts[i + 1 :] if t), "")
+
+
+def _continues_table(kinds: list[str], j: int) -> bool:
+    """A blank line stays inside a table only if another table line follows it."""
+    if kinds[j] != "blank":
+        return kinds[j] == "table"
+    nxt = next((k for k in kinds[j:] if k != "blank"), None)
+    return nxt == "table"
+
+
+def _segment_text_line(
+    doc: Document, texts: list[str], kinds: list[str], i: int, regions: list[Region], *, at_start: bool
+) -> int:
+    """Classify text line ``i`` (and any lines it absorbs); return the next index."""
+    text, line_no = texts[i], doc.line_start + i
+    if is_toc_line(text):
+        regions.append(Region(doc.doc_id, "toc", line_no, line_no, text))
+        return i + 1
+    if TABLE_TITLE.match(text):
+        regions.append(Region(doc.doc_id, "table_title", line_no, line_no, text))
+        return i + 1
+    if CAPTION.match(text):
+        regions.append(Region(doc.doc_id, "caption", line_no, line_no, text))
+        return i + 1
+    dated = TITLE_DATE.match(text)
+    if dated and _is_title_text(dated["title"], at_start=True):
+        regions.append(Region(doc.doc_id, "title", line_no, line_no, dated["title"]))
+        regions.append(
+            Region(doc.doc_id, "metadata", line_no, line_no, dated["date"], notes=["date on title line"])
+        )
+        return i + 1
+    heading = heading_of(text)
+    if heading:
+        level, marker, number, title, body = heading
+        region = Region(doc.doc_id, "heading", line_no, line_no, title, level, marker, number)
+        if len(title) > MAX_HEADING_CHARS:
+            region.notes.append(f"heading title of {len(title)} characters")
+        regions.append(region)
+        if body:
+            return _paragraph(doc, texts, kinds, i, body, regions)
+        return i + 1
+    if _is_title_text(text, at_start=at_start):
+        j, parts = i, [text]
+        while True:
+            k = next((m for m in range(j + 1, len(texts)) if kinds[m] != "blank"), None)
+            if k is None or kinds[k] != "text" or not _is_title_text(texts[k], at_start=at_start):
+                break
+            if is_toc_line(texts[k]) or TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
+                break
+            j, parts = k, [*parts, texts[k]]
+        regions.append(Region(doc.doc_id, "title", line_no, doc.line_start + j, "".join(parts)))
+        return j + 1
+    return _paragraph(doc, texts, kinds, i, text, regions)
+
+
+def _paragraph(
+    doc: Document, texts: list[str], kinds: list[str], i: int, text: str, regions: list[Region]
+) -> int:
+    """A paragraph starting at line ``i`` with ``text``; it absorbs continuation lines."""
+    j = i
+    while text.endswith(OPEN_SENTENCE_END):
+        k = next((m for m in range(j + 1, len(texts)) if kinds[m] != "blank"), None)
+        if k is None or kinds[k] != "text" or heading_of(texts[k]) or is_toc_line(texts[k]):
+            break
+        j, text = k, text + texts[k]
+    region = Region(doc.doc_id, "paragraph", doc.line_start + i, doc.line_start + j, text)
+    regions.append(region)
+    return j + 1
+
+
+def _retitle_tables(regions: list[Region]) -> None:
+    """A title directly followed by a table is that table's title."""
+    for a, b in pairwise(regions):
+        if a.kind == "title" and b.kind == "table":
+            a.kind = "table_title"
+
+
+# --- sections and paragraphs -----------------------------------------------------------
+
+
+def sections_and_paragraphs(
+    doc: Document, regions: list[Region]
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Rows of ``sections``, ``paragraphs`` and their quality flags for one document."""
+    sections: list[dict] = []
+    paragraphs: list[dict] = []
+    flags: list[dict] = []
+    open_by_level: dict[int, dict] = {}
+    open_title: dict | None = None  # a part title (not the document's first title) parents what follows
+    current: dict | None = None
+    heads = [r for r in regions if r.kind in ("heading", "title")]
+    for region in regions:
+        if region.kind == "toc":
+            open_title = None
+        if region.kind in ("heading", "title"):
+            level = region.level
+            parent = None
+            if region.kind == "heading":
+                parent = next(
+                    (open_by_level[lv] for lv in range(level - 1, 0, -1) if lv in open_by_level), open_title
+                )
+            row = {
+                "doc_id": doc.doc_id,
+                "section_id": f"{doc.doc_id}:s{len(sections) + 1:03d}",
+                "parent_id": parent["section_id"] if parent else None,
+                "level": level,
+                "marker": region.marker,
+                "number": region.number,
+                "title": region.text,
+                "genre": doc.genre_of(region.line_start),
+                "line_start": region.line_start,
+                "line_end": region.line_end,
+                "span_end": _span_end(region, heads, doc),
+            }
+            sections.append(row)
+            if region.kind == "heading":
+                open_by_level = {lv: s for lv, s in open_by_level.items() if lv < level}
+                open_by_level[level] = row
+            else:
+                open_by_level = {}
+                first_title = not any(x["level"] == 0 for x in sections[:-1])
+                open_title = None if first_title else row
+            current = row
+            for note in region.notes:
+                flags.append(_flag(doc, region, "long_heading", region.text[:40], note))
+        elif region.kind == "paragraph":
+            genres = {doc.genre_of(line) for line in range(region.line_start, region.line_end + 1)}
+            if len(genres) > 1:
+                flags.append(
+                    _flag(
+                        doc,
+                        region,
+                        "part_boundary_in_paragraph",
+                        region.text[:40],
+                        f"a manifest part boundary falls inside this paragraph ({sorted(genres)}); "
+                        "the genre of its first line is used",
+                    )
+                )
+            if not region.text.endswith(SENTENCE_END):
+                flags.append(
+                    _flag(
+                        doc,
+                        region,
+                        "unterminated_paragraph",
+                        region.text[-20:],
+                        "paragraph ends without punctuation",
+                    )
+                )
+            paragraphs.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "section_id": current["section_id"] if current else None,
+                    "para_id": f"{doc.doc_id}:p{len(paragraphs) + 1:04d}",
+                    "genre": doc.genre_of(region.line_start),
+                    "text": region.text,
+                    "line_start": region.line_start,
+                    "line_end": region.line_end,
+                    "n_chars": len(region.text),
+                }
+            )
+    flags.extend(_sequence_flags(doc, sections))
+    return sections, paragraphs, flags
+
+
+def _span_end(region: Region, heads: list[Region], doc: Document) -> int:
+    """Last line of a section: the line before the next heading of the same or a higher rank."""
+    after = [h for h in heads if h.line_start > region.line_end]
+    for h in after:
+        if region.kind == "title" or h.kind == "title" or h.level <= region.level:
+            return h.line_start - 1
+    return doc.line_end
+
+
+def _sequence_flags(doc: Document, sections: list[dict]) -> list[dict]:
+    """Flag numbering that skips or repeats among sibling headings.
+
+    Numbering may restart at 1 under each parent or run on from the previous
+    group of the same level (the action plan numbers its items 1-18 across sections).
+    """
+    flags = []
+    last_by_level: dict[int, int] = {}
+    last_parent_by_level: dict[int, object] = {}
+    for s in sections:
+        level, number = s["level"], s["number"]
+        if level == 0 or number is None:
+            if level == 0:
+                last_by_level.clear()
+                last_parent_by_level.clear()
+            continue
+        previous = last_by_level.get(level)
+        same_group = last_parent_by_level.get(level, "none") == s["parent_id"]
+        if previous is None:
+            ok = number == 1
+        elif same_group:
+            ok = number == previous + 1
+        else:
+            ok = number in (1, previous + 1)
+        if not ok:
+            expected = "1" if previous is None else f"{previous + 1}" + ("" if same_group else " or 1")
+            flags.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "source_file": doc.source,
+                    "line_start": s["line_start"],
+                    "line_end": s["line_end"],
+                    "kind": "heading_sequence",
+                    "found": f"{s['marker']}{s['title'][:30]}",
+                    "replacement": None,
+                    "note": f"heading number {number} where {expected} was expected",
+                }
+            )
+        last_by_level[level] = number
+        last_parent_by_level[level] = s["parent_id"]
+    return flags
+
+
+def _flag(doc: Document, region: Region, kind: str, found: str, note: str) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "source_file": doc.source,
+        "line_start": region.line_start,
+        "line_end": region.line_end,
+        "kind": kind,
+        "found": found,
+        "replacement": None,
+        "note": note,
+    }
+
+
+# --- duplicates --------------------------------------------------------------------------
+
+SENTENCE_SPLIT = re.compile(r"(?<=[。!?;])")
+MIN_SENTENCE_CHARS = 15
+DUPLICATE_SHARE = 0.8
+
+
+def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
+    """Add ``duplicate_of``, ``dup_share`` and ``is_duplicate`` (rows in corpus order).
+
+    ``dup_share`` is the share of a paragraph's characters in sentences (of at
+    least 15 characters) that appeared earlier in the corpus; a paragraph is a
+    duplicate if its whole text appeared before or ``dup_share`` >= 0.8.
+    """
+    seen_text: dict[str, str] = {}
+    seen_sentence: dict[str, str] = {}
+    duplicate_of, shares = [], []
+    for para_id, text in zip(paragraphs["para_id"], paragraphs["text"], strict=True):
+        key = re.sub(r"\s+", "", text)
+        first = seen_text.setdefault(key, para_id)
+        sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
+        repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
+        share = sum(map(len, repeated)) / max(1, len(key))
+        origin = first if first != para_id else (seen_sentence[repeated[0]] if repeated else None)
+        for s in sentences:
+            if len(s) >= MIN_SENTENCE_CHARS:
+                seen_sentence.setdefault(s, para_id)
+        duplicate_of.append(origin if (first != para_id or share >= DUPLICATE_SHARE) else None)
+        shares.append(1.0 if first != para_id else round(share, 4))
+    out = paragraphs.copy()
+    out["dup_share"] = shares
+    out["duplicate_of"] = duplicate_of
+    out["is_duplicate"] = out["duplicate_of"].notna()
+    return out
