@@ -53,3 +53,53 @@ def set_source_field(root: Path, file: str, key: str, value: str) -> None:
     manifest.write_text(
         head + sep + "\n".join([*lines, f"{key} = {value}"]) + "\n\n" + rest, encoding="utf-8"
     )
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def add_source(
+    root: Path,
+    fixture: str,
+    documents: list[str],
+    *,
+    text: str | None = None,
+    publisher: str = "测试街道办事处",
+) -> None:
+    """Put a source into ``root/raw`` and append its manifest entries.
+
+    The source is ``tests/fixtures/<fixture>``, or ``text`` saved under that name.
+    ``documents`` are TOML bodies of [[documents]] entries (without the header line).
+    """
+    data = text.encode("utf-8") if text is not None else (FIXTURES / fixture).read_bytes()
+    (root / "raw" / fixture).write_bytes(data)
+    entry = (
+        f'\n[[sources]]\nfile = "{fixture}"\nsha256 = "{sha256(data)}"\n'
+        f'publisher = "{publisher}"\npublished = 2024-02-01\n'
+    )
+    entry += "".join(f"\n[[documents]]\n{body.strip()}\n" for body in documents)
+    with (root / "raw" / config.MANIFEST_NAME).open("a", encoding="utf-8") as handle:
+        handle.write(entry)
+
+
+def document_entry(
+    doc_id: str, source: str, lines: tuple[int, int], parts: list[tuple[int, int, str]], **extra: object
+) -> str:
+    """TOML body of a [[documents]] entry for a test street."""
+    fields = {
+        "doc_id": doc_id,
+        "source": source,
+        "title": "测试文档",
+        "street": "新华路街道",
+        "street_en": "Xinhua Road Subdistrict",
+        "district": "长宁区",
+        "district_en": "Changning District",
+        "doc_type": "work_plan",
+        "year_start": 2024,
+        "year_end": 2024,
+        "line_start": lines[0],
+        "line_end": lines[1],
+    } | extra
+    body = "\n".join(f"{k} = {v!r}" if isinstance(v, int) else f'{k} = "{v}"' for k, v in fields.items())
+    part_list = ", ".join(f'{{ line_start = {a}, line_end = {b}, genre = "{g}" }}' for a, b, g in parts)
+    return f"{body}\nparts = [{part_list}]"

@@ -1,0 +1,343 @@
+"""Clean text and document structure: traceability, outlines, regions, duplicates, flags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import add_source, document_entry, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import streetlib
+from streetlib import config
+from streetlib.build import build
+from streetlib.clean import apply_errata, load_errata, normalise
+from streetlib.errors import BuildError
+from streetlib.manifest import Document, Part, read_corpus
+from streetlib.structure import TOC_LINE, heading_of, load_boilerplate, segment_document
+
+BUNDLE = "changbai_2021-2023_action_plan_bundle.txt"
+
+
+@pytest.fixture(scope="module")
+def corpus_lines() -> dict[str, list[str]]:
+    corpus = read_corpus()
+    return apply_errata(corpus, load_errata())
+
+
+def outline(doc_id: str, max_level: int = 2) -> str:
+    s = streetlib.load_sections()
+    s = s[(s["doc_id"] == doc_id) & (s["level"] >= 1) & (s["level"] <= max_level)]
+    return " ".join(s["marker"])
+
+
+CN = "一二三四五六七"
+
+
+def seq(template: str, n: int) -> str:
+    return " ".join(template.format(CN[i]) for i in range(n))
+
+
+# Outlines as the documents give them (seedmap section 1), written out by hand.
+OUTLINES = {
+    "changbai_action_plan_2021_2023": "一、 (一) (二) 二、 (一) (二) 三、 四、 " + seq("({})", 6) + " 五、",
+    "changbai_sap_party_building": "一、 (一) (二) (三) 二、 (一) (二) 三、 (一) (二) (三) (四)",
+    "changbai_sap_usst_community": "一、 (一) (二) (三) 二、 (一) (二) (三) 三、 (一) (二) (三) (四)",
+    "changbai_sap_brand": "一、 (一) (二) (三) 二、 (一) (二) (三) (四) 三、 (一) (二) (三)",
+    "changbai_research_report_2021": " ".join(
+        [
+            "一、 (一) (二)",
+            "二、 " + seq("({})", 7),
+            "三、 " + seq("({})", 7),
+            "四、",
+            "五、 " + seq("({})", 7),
+            "六、 " + seq("({})", 7),
+        ]
+    ),
+    "xinjiangwancheng_congress_report_2023": seq("({})", 6) + " " + seq("({})", 6),
+    "changshoulu_work_plan_2022": seq("{}、", 7),
+    "changbai_work_summary_2020": seq("({})", 6),
+    "gumeilu_five_year_plan_14th": " ".join(
+        [
+            "一、 (一) (二)",
+            "二、 (一) (二)",
+            "三、 (一) (二) (三) (四)",
+            "四、 " + seq("({})", 7),
+            "五、 " + seq("({})", 6),
+            "六、 " + seq("({})", 4),
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize("doc_id", sorted(OUTLINES))
+def test_section_trees_match_the_documents_outlines(doc_id: str) -> None:
+    assert outline(doc_id) == OUTLINES[doc_id]
+
+
+def test_action_plan_items_run_on_across_sections() -> None:
+    s = streetlib.load_sections()
+    items = s[(s["doc_id"] == "changbai_action_plan_2021_2023") & (s["level"] == 3)]
+    assert list(items["number"]) == list(range(1, 19)), "the 18 重点任务 numbered 1-18 across (一)-(六)"
+    assert "13、" in set(items["marker"])
+    q = streetlib.load_quality_flags()
+    assert not ((q["kind"] == "heading_sequence") & (q["doc_id"] == "changbai_action_plan_2021_2023")).any()
+
+
+def test_parents_are_one_level_up() -> None:
+    s = streetlib.load_sections().set_index("section_id")
+    children = s[s["parent_id"].notna()]
+    parent_levels = s.loc[children["parent_id"], "level"].to_numpy()
+    assert (parent_levels < children["level"].to_numpy()).all()
+    assert (s.loc[children["parent_id"], "doc_id"].to_numpy() == children["doc_id"].to_numpy()).all()
+
+
+def test_every_paragraph_traces_to_its_raw_lines(corpus_lines: dict[str, list[str]]) -> None:
+    """Raw lines + recorded errata + normalisation reproduce each paragraph (after a run-in heading)."""
+    docs = streetlib.load_documents().set_index("doc_id")
+    for p in streetlib.load_paragraphs().itertuples():
+        source = docs.loc[p.doc_id, "source_file"]
+        raw = corpus_lines[source][p.line_start - 1 : p.line_end]
+        rebuilt = "".join(normalise(line) for line in raw)
+        assert rebuilt.endswith(p.text), p.para_id
+        prefix = rebuilt[: len(rebuilt) - len(p.text)]
+        if prefix:  # a run-in heading: marker, title and the 。 that ends it
+            found = heading_of(prefix + p.text)
+            assert found and prefix.endswith("。"), p.para_id
+
+
+def test_errata_repairs_reach_the_paragraphs() -> None:
+    text = "".join(streetlib.load_paragraphs()["text"])
+    for e in load_errata():
+        if e.action == "fix" and len(e.found) >= 4 and e.found not in e.replacement:
+            assert normalise(e.found) not in text, e
+    assert "二〇三五年" in text and "二O三五年" not in text
+
+
+def test_every_non_blank_line_lands_in_exactly_one_region(corpus_lines: dict[str, list[str]]) -> None:
+    docs = streetlib.load_documents()
+    regions = streetlib.load_regions()
+    for doc in docs.itertuples():
+        cover: dict[int, list[str]] = {}
+        for r in regions[regions["doc_id"] == doc.doc_id].itertuples():
+            for line in range(r.line_start, r.line_end + 1):
+                cover.setdefault(line, []).append(r.kind)
+        for line in range(doc.line_start, doc.line_end + 1):
+            kinds = sorted(cover.get(line, []))
+            if not normalise(corpus_lines[doc.source_file][line - 1]):
+                assert len(kinds) <= 1, (doc.doc_id, line, kinds)  # blank: inside at most one region
+            else:
+                # a run-in heading shares its line with its paragraph; a title line may carry a date
+                assert kinds in (
+                    [kinds[0]] if kinds else [None],
+                    ["heading", "paragraph"],
+                    ["metadata", "title"],
+                ), (doc.doc_id, line, kinds)
+
+
+def test_no_toc_table_cell_or_chrome_in_sections_or_paragraphs() -> None:
+    texts = list(streetlib.load_paragraphs()["text"]) + list(streetlib.load_sections()["title"])
+    assert not [t for t in texts if TOC_LINE.search(t)]
+    assert not [t for t in texts if t.endswith("|")]
+    toolbar = {"读屏专用", "声音开关", "退出服务", "高级搜索"}
+    assert not [t for t in texts if t in toolbar or t.startswith("当前位置")]
+    assert not [t for t in streetlib.load_sections()["title"] if re.fullmatch(r"[\d.]+(亿元|万元|%)?", t)]
+
+
+def test_known_boilerplate_and_captions_are_dropped_from_paragraphs() -> None:
+    r = streetlib.load_regions()
+    gumei = r[r["doc_id"] == "gumeilu_five_year_plan_14th"]
+    assert (gumei["kind"] == "toolbar").sum() == 15
+    assert set(gumei.loc[gumei["kind"] == "footer", "line_start"]) == {703, 705, 707}
+    report = r[r["doc_id"] == "changbai_research_report_2021"]
+    assert (report["kind"] == "caption").sum() == 9
+    assert (report["kind"] == "toc").sum() == 30
+
+
+def test_split_titles_are_joined() -> None:
+    s = streetlib.load_sections()
+    titles = s[s["level"] == 0].set_index(["doc_id", "line_start"])["title"]
+    assert titles[("changbai_research_report_2021", 2205)].endswith("创新发展调研报告")
+    assert titles[("gumeilu_five_year_plan_14th", 15)].endswith("远景目标纲要》的通知")
+    assert titles[("changbai_action_plan_2021_2023", 12)] == "前言"
+
+
+def test_sentence_broken_across_paragraphs_is_joined() -> None:
+    p = streetlib.load_paragraphs().set_index(["doc_id", "line_start"])
+    joined = p.loc[("changbai_work_summary_2020", 15)]
+    assert joined["line_end"] == 17
+    assert "街道积极应对,第一时间成立" in joined["text"]
+
+
+def test_repeated_paragraphs_are_marked() -> None:
+    p = streetlib.load_paragraphs().set_index(["doc_id", "line_start"])
+    summary = p.xs("changbai_work_summary_2020")
+    for report_line, summary_line in [(2383, 49), (2385, 33), (2386, 53)]:
+        row = p.loc[("changbai_research_report_2021", report_line)]
+        assert row["is_duplicate"]
+        assert row["duplicate_of"] == summary.loc[summary_line, "para_id"]
+    originals = streetlib.load_paragraphs()
+    assert not originals.loc[originals["doc_id"] == "changbai_action_plan_2021_2023", "is_duplicate"].any()
+    flags = streetlib.load_quality_flags()
+    assert (flags["kind"] == "duplicate_paragraph").sum() == int(originals["is_duplicate"].sum())
+
+
+def test_quality_flags_record_every_erratum() -> None:
+    flags = streetlib.load_quality_flags()
+    errata = load_errata()
+    assert ((flags["kind"] == "erratum_fix").sum(), (flags["kind"] == "erratum_flag").sum()) == (
+        sum(e.action == "fix" for e in errata),
+        sum(e.action == "flag" for e in errata),
+    )
+    assert flags.loc[flags["kind"] == "erratum_flag", "replacement"].isna().all()
+
+
+# --- a document written for the tests, through the manifest alone ---------------------------
+
+NEW = "xinhualu_2024_work_points.txt"
+
+
+def test_a_new_document_in_the_same_style_builds_without_code_changes(data_root: Path) -> None:
+    add_source(data_root, NEW, [document_entry("xinhualu_work_points_2024", NEW, (1, 26), [(1, 26, "plan")])])
+    build(data_root, progress=False)
+    s = streetlib.load_sections(root=data_root)
+    s = s[s["doc_id"] == "xinhualu_work_points_2024"]
+    assert list(s["title"]) == [
+        "新华路街道2024年工作要点",
+        "新华路街道2024年工作要点",  # the title split over two lines, joined
+        "总体思路",
+        "重点工作",
+        "加强党建引领",  # run-in heading
+        "完善组织体系",
+        "提升服务能力",  # 2、 variant, run-in
+        "改善民生服务",
+        "实施适老化改造100户",
+        "新增助餐点2个,覆盖28.5%的老年人",
+        "保障措施",
+    ]
+    assert list(s["level"]) == [0, 0, 1, 1, 2, 3, 3, 2, 4, 4, 1]
+    p = streetlib.load_paragraphs(root=data_root)
+    p = p[p["doc_id"] == "xinhualu_work_points_2024"].set_index("line_start")
+    assert p.loc[16, "text"] == "建立健全街道、片区、居民区三级网络,确保党的组织全覆盖。"
+    assert p.loc[14, "text"] == "深化区域化党建,推进“两新”组织覆盖。"
+    r = streetlib.load_regions(root=data_root)
+    r = r[r["doc_id"] == "xinhualu_work_points_2024"].set_index("line_start")
+    assert list(r.loc[[3, 4, 5, 6], "kind"]) == ["toc"] * 4
+    assert list(r.loc[[25, 26], "kind"]) == ["metadata", "metadata"]
+    flags = streetlib.load_quality_flags(root=data_root)
+    assert not (flags["doc_id"] == "xinhualu_work_points_2024").any()
+
+
+def test_a_heading_sequence_that_skips_is_flagged(data_root: Path) -> None:
+    variant = "skip.txt"
+    text = (
+        (Path(__file__).parent / "fixtures" / NEW).read_text(encoding="utf-8").replace("(二)改善", "(三)改善")
+    )
+    add_source(
+        data_root,
+        variant,
+        text=text,
+        documents=[document_entry("xinhualu_skip", variant, (1, 26), [(1, 26, "plan")])],
+    )
+    build(data_root, progress=False)
+    flags = streetlib.load_quality_flags(root=data_root)
+    hit = flags[(flags["doc_id"] == "xinhualu_skip") & (flags["kind"] == "heading_sequence")]
+    assert list(hit["line_start"]) == [19]
+    assert "number 3 where 2" in hit["note"].iloc[0]
+
+
+def test_a_document_without_headings_is_all_paragraphs(data_root: Path) -> None:
+    text = "街道开展垃圾分类宣传活动。\n\n居民参与率达到90%。\n\n下一步将继续推进。\n"
+    add_source(
+        data_root,
+        "plain.txt",
+        text=text,
+        documents=[document_entry("plain_notes", "plain.txt", (1, 5), [(1, 5, "review")])],
+    )
+    build(data_root, progress=False)
+    p = streetlib.load_paragraphs(root=data_root)
+    assert list(p.loc[p["doc_id"] == "plain_notes", "line_start"]) == [1, 3, 5]
+    s = streetlib.load_sections(root=data_root)
+    assert not (s["doc_id"] == "plain_notes").any()
+
+
+def test_a_part_boundary_inside_a_paragraph_is_flagged(data_root: Path) -> None:
+    parts = [(1, 16, "review"), (17, 26, "plan")]  # lines 16-17 are one paragraph
+    add_source(data_root, NEW, [document_entry("xinhualu_parts", NEW, (1, 26), parts)])
+    build(data_root, progress=False)
+    flags = streetlib.load_quality_flags(root=data_root)
+    hit = flags[(flags["doc_id"] == "xinhualu_parts") & (flags["kind"] == "part_boundary_in_paragraph")]
+    assert list(hit["line_start"]) == [16]
+    p = streetlib.load_paragraphs(root=data_root).set_index("para_id")
+    assert p.loc[p["line_start"] == 16, "genre"].tolist() == ["review"]
+
+
+def test_an_erratum_that_does_not_match_its_line_stops_the_build(data_root: Path) -> None:
+    build(data_root, progress=False)
+    before = snapshot(config.processed_dir(data_root))
+    with (data_root / "raw" / config.ERRATA_NAME).open("a", encoding="utf-8") as handle:
+        handle.write(f"{BUNDLE},51,不在这一行的文字,替换,fix,test\n")
+    with pytest.raises(BuildError) as caught:
+        build(data_root, progress=False)
+    message = str(caught.value)
+    assert "errata.csv:" in message and "不在这一行的文字" in message and "line 51" in message
+    assert "verbatim" in message
+    assert snapshot(config.processed_dir(data_root)) == before
+
+
+# --- properties -----------------------------------------------------------------------------
+
+CJKISH = st.text(
+    alphabet=st.sampled_from(
+        list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-")
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_normalise_never_raises_and_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+    assert "\u00a0" not in once and "，" not in once
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(CJKISH, min_size=1, max_size=25))
+def test_segmentation_covers_every_non_blank_line(lines: list[str]) -> None:
+    doc = Document(
+        doc_id="prop",
+        source="prop.txt",
+        title="t",
+        street="s",
+        street_en="s",
+        district="d",
+        district_en="d",
+        doc_type="work_plan",
+        year_start=2024,
+        year_end=2024,
+        line_start=1,
+        line_end=len(lines),
+        parts=(Part(1, len(lines), "plan"),),
+    )
+    regions = segment_document(doc, lines, load_boilerplate())
+    covered: dict[int, int] = {}
+    for r in regions:
+        assert 1 <= r.line_start <= r.line_end <= len(lines)
+        for line in range(r.line_start, r.line_end + 1):
+            covered[line] = covered.get(line, 0) + 1
+    for number, line in enumerate(lines, start=1):
+        if normalise(line):
+            assert covered.get(number, 0) >= 1, (number, line, lines)
+    assert all(count <= 2 for count in covered.values())
+
+
+def test_loaders_restore_categories() -> None:
+    p = streetlib.load_paragraphs()
+    assert isinstance(p["genre"].dtype, pd.CategoricalDtype)
+    assert p["genre"].notna().all()
+    assert p["is_duplicate"].dtype == "boolean"
