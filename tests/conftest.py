@@ -50,9 +50,7 @@ def set_source_field(root: Path, file: str, key: str, value: str) -> None:
     assert sep, f"no [[sources]] entry for {file}"
     entry, rest = tail.split("\n\n", 1)
     lines = [line for line in entry.splitlines() if not line.startswith(f"{key} =")]
-    manifest.write_text(
-        head + sep + "\n".join([*lines, f"{key} = {value}"]) + "\n\n" + rest, encoding="utf-8"
-    )
+    manifest.write_text(head + sep + "\n".join([*lines, f"{key} = {value}"]) + "\n\n" + rest, encoding="utf-8")
 
 
 FIXTURES = Path(__file__).parent / "fixtures"

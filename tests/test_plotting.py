@@ -25,9 +25,7 @@ def chinese_figure():
     return fig
 
 
-def test_chinese_labels_render_without_missing_glyphs(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_chinese_labels_render_without_missing_glyphs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with warnings.catch_warnings(), caplog.at_level("WARNING", logger="matplotlib"):
         warnings.simplefilter("error")  # a missing glyph is a UserWarning from matplotlib
         fig = chinese_figure()

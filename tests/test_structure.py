@@ -233,9 +233,7 @@ def test_a_new_document_in_the_same_style_builds_without_code_changes(data_root:
 
 def test_a_heading_sequence_that_skips_is_flagged(data_root: Path) -> None:
     variant = "skip.txt"
-    text = (
-        (Path(__file__).parent / "fixtures" / NEW).read_text(encoding="utf-8").replace("(二)改善", "(三)改善")
-    )
+    text = (Path(__file__).parent / "fixtures" / NEW).read_text(encoding="utf-8").replace("(二)改善", "(三)改善")
     add_source(
         data_root,
         variant,
@@ -291,9 +289,7 @@ def test_an_erratum_that_does_not_match_its_line_stops_the_build(data_root: Path
 # --- properties -----------------------------------------------------------------------------
 
 CJKISH = st.text(
-    alphabet=st.sampled_from(
-        list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-")
-    ),
+    alphabet=st.sampled_from(list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-")),
     max_size=40,
 )
 

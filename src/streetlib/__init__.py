@@ -10,11 +10,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 from streetlib.datasets import (
     load,
+    load_departments,
     load_documents,
+    load_indicators,
     load_paragraphs,
     load_quality_flags,
     load_regions,
+    load_report_tables,
     load_sections,
+    load_task_departments,
+    load_tasks,
     table_names,
 )
 from streetlib.errors import StreetlibError
@@ -28,10 +33,15 @@ __all__ = [
     "StreetlibError",
     "__version__",
     "load",
+    "load_departments",
     "load_documents",
+    "load_indicators",
     "load_paragraphs",
     "load_quality_flags",
     "load_regions",
+    "load_report_tables",
     "load_sections",
+    "load_task_departments",
+    "load_tasks",
     "table_names",
 ]

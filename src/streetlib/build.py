@@ -19,8 +19,12 @@ from streetlib import config
 from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.datasets import SCHEMAS
 from streetlib.errors import BuildError
+from streetlib.indicators import indicator_rows
 from streetlib.manifest import Corpus, read_corpus
+from streetlib.report import report_tables
 from streetlib.structure import load_boilerplate, mark_duplicates, sections_and_paragraphs, segment_document
+from streetlib.tables import document_tables
+from streetlib.tasks import load_departments, task_tables
 
 
 def documents_table(corpus: Corpus) -> pd.DataFrame:
@@ -61,10 +65,26 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataF
     # corpus order (publication date, then file order) decides which copy of a repeated text is the original
     order = {s.file: (s.published, i) for i, s in enumerate(corpus.manifest.sources)}
     documents = sorted(corpus.manifest.documents, key=lambda d: (order[d.source], d.line_start))
+    department_rows, department_names = load_departments(lexicon)
     regions, sections, paragraphs, flags = [], [], [], errata_flags(corpus, errata)
+    tasks, task_links, indicators, report_rows = [], [], [], []
+    found_by_source: dict[str, list] = {}
+    report_docs = []
     for doc in documents:
-        doc_regions = segment_document(doc, lines[doc.source][doc.line_start - 1 : doc.line_end], boilerplate)
+        doc_lines = lines[doc.source][doc.line_start - 1 : doc.line_end]
+        doc_regions = segment_document(doc, doc_lines, boilerplate)
         doc_sections, doc_paragraphs, doc_flags = sections_and_paragraphs(doc, doc_regions)
+        found = document_tables(doc.doc_id, doc.source, doc_regions, doc_lines, doc.line_start)
+        titles = [(r.line_start, r.text) for r in doc_regions if r.kind == "table_title"]
+        doc_tasks, doc_links, table_flags = task_tables(doc.doc_id, doc.source, found, titles, department_names)
+        doc_indicators, indicator_flags = indicator_rows(doc.doc_id, doc.source, found, department_names)
+        tasks += doc_tasks
+        task_links += doc_links
+        indicators += doc_indicators
+        doc_flags += table_flags + indicator_flags
+        found_by_source.setdefault(doc.source, []).extend(found)
+        if doc.doc_type == "research_report":
+            report_docs.append((doc, titles))
         regions += [
             {
                 "doc_id": r.doc_id,
@@ -79,12 +99,26 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataF
         sections += doc_sections
         paragraphs += doc_paragraphs
         flags += doc_flags
+    for doc, titles in report_docs:
+        moved = {r.title_line: (r.line_start, r.line_end) for r in doc.relocated_tables}
+        doc_rows, doc_flags = report_tables(doc.doc_id, doc.source, titles, moved, found_by_source[doc.source])
+        report_rows += doc_rows
+        flags += doc_flags
     paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
     flags += duplicate_flags(paragraph_table, corpus)
     by_line = ["source_file", "line_start"]
     source_of = {d.doc_id: d.source for d in corpus.manifest.documents}
     return {
         "documents": documents_table(corpus),
+        "departments": pd.DataFrame(department_rows).sort_values("department", kind="stable").reset_index(drop=True),
+        "tasks": _sorted(pd.DataFrame(tasks, columns=[c.name for c in SCHEMAS["tasks"]]), source_of, "task_id"),
+        "task_departments": pd.DataFrame(task_links, columns=[c.name for c in SCHEMAS["task_departments"]]),
+        "indicators": _sorted(
+            pd.DataFrame(indicators, columns=[c.name for c in SCHEMAS["indicators"]]), source_of, "seq"
+        ),
+        "report_tables": _sorted(
+            pd.DataFrame(report_rows, columns=[c.name for c in SCHEMAS["report_tables"]]), source_of, "column"
+        ),
         "regions": _sorted(pd.DataFrame(regions), source_of, "region_id"),
         "sections": _sorted(pd.DataFrame(sections).drop(columns=[]), source_of, "section_id"),
         "paragraphs": _sorted(paragraph_table, source_of, "para_id"),
@@ -133,9 +167,7 @@ def duplicate_flags(paragraphs: pd.DataFrame, corpus: Corpus) -> list[dict]:
             "kind": "duplicate_paragraph",
             "found": row.text[:40],
             "replacement": None,
-            "note": (
-                f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
-            ),
+            "note": (f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"),
         }
         for row in dups.itertuples()
     ]
@@ -143,11 +175,7 @@ def duplicate_flags(paragraphs: pd.DataFrame, corpus: Corpus) -> list[dict]:
 
 def _doc_at(corpus: Corpus, source: str, line: int) -> str | None:
     return next(
-        (
-            d.doc_id
-            for d in corpus.manifest.documents
-            if d.source == source and d.line_start <= line <= d.line_end
-        ),
+        (d.doc_id for d in corpus.manifest.documents if d.source == source and d.line_start <= line <= d.line_end),
         None,
     )
 

@@ -58,9 +58,7 @@ def load_errata(raw: Path | None = None) -> list[Erratum]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != ERRATA_COLUMNS:
-            raise BuildError(
-                located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {ERRATA_COLUMNS}.")
-            )
+            raise BuildError(located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {ERRATA_COLUMNS}."))
         errata = []
         for row_no, row in enumerate(reader, start=2):
             if row["action"] not in ERRATA_ACTIONS or not row["line"].isdigit() or not row["found"]:
@@ -75,9 +73,7 @@ def load_errata(raw: Path | None = None) -> list[Erratum]:
             if row["action"] == "fix" and row["replacement"] == row["found"]:
                 raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
             errata.append(
-                Erratum(
-                    **{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no
-                )
+                Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no)
             )
     return errata
 
@@ -99,9 +95,7 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None)
                 located(path, e.row, f"source {e.source!r} is not in the manifest", "Fix the source name.")
             )
         if not 1 <= e.line <= len(lines[e.source]):
-            raise BuildError(
-                located(path, e.row, f"line {e.line} is outside {e.source}", "Fix the line number.")
-            )
+            raise BuildError(located(path, e.row, f"line {e.line} is outside {e.source}", "Fix the line number."))
         current = lines[e.source][e.line - 1]
         if e.found not in current:
             raise BuildError(

@@ -72,7 +72,83 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+SCOPES = ("three_year", "annual", "quarterly")
+ATTRIBUTES = ("binding", "expected")
+ROLES = ("lead", "co")
+DEPARTMENT_KINDS = (
+    "subdistrict_office",
+    "subdistrict_centre",
+    "dispatched_agency",
+    "district_body",
+    "mass_organisation",
+    "residents_committee",
+    "ad_hoc_group",
+)
+
 SCHEMAS |= {
+    "tasks": (
+        Column("task_id", "string", "Task id, unique: '<doc_id>:tNN-SS' (table number, sequence number)."),
+        Column("doc_id", "string", "Document holding the table."),
+        Column("table_no", "Int64", "Task table number in the document (k-th task table)."),
+        Column("table_title", "string", "Title assigned to the table (rule in streetlib.tasks)."),
+        Column("scope", SCOPES, "three_year, annual or quarterly (from the title)."),
+        Column("year", "Int64", "Year of an annual or quarterly list; empty for the three-year list."),
+        Column("quarter", "Int64", "Quarter (1-4) of a quarterly list; empty otherwise."),
+        Column("category", "string", "Category (类别/版块) cell as found, forward-filled over its group."),
+        Column(
+            "category_norm",
+            "string",
+            "Category without spaces, synonyms mapped (党的建设 → 基层党建, 城区美化 → 美丽社区).",
+        ),
+        Column("seq", "Int64", "Sequence number (序号) within the table."),
+        Column("task", "string", "Task (重点任务) cell."),
+        Column("content", "string", "Content (主要内容/具体内容) cell; empty for the three-year list."),
+        Column("departments_raw", "string", "Department cell as found (牵头部门/责任单位)."),
+        *PROVENANCE,
+    ),
+    "task_departments": (
+        Column("task_id", "string", "Task id (tasks.task_id)."),
+        Column("department", "string", "Canonical department (departments.department)."),
+        Column("department_raw", "string", "Name as written in the cell."),
+        Column("position", "Int64", "Position in the cell (1 = first named)."),
+        Column("role", ROLES, "lead or co (rule in streetlib.tasks: 牵头部门 all lead; 责任单位 first lead)."),
+    ),
+    "departments": (
+        Column("department", "string", "Canonical name (Chinese)."),
+        Column("department_en", "string", "English name."),
+        Column("kind", DEPARTMENT_KINDS, "Kind of body: subdistrict office or centre, dispatched agency, ..."),
+        Column("aliases", "string", "Other names of the same body, ';'-separated."),
+        Column("note", "string", "Why the aliases are one body, or why similar names are kept apart."),
+    ),
+    "indicators": (
+        Column("doc_id", "string", "Document holding the indicator table."),
+        Column("category", "string", "Category (类别) cell, its two lines joined, forward-filled over its group."),
+        Column("seq", "Int64", "Sequence number (序号)."),
+        Column("indicator", "string", "Indicator (指标) as found, errata applied (unit brackets repaired)."),
+        Column("indicator_name", "string", "Indicator without its unit bracket and spaces."),
+        Column("unit", "string", "Unit from the bracket at the end of the name; empty if none or empty bracket."),
+        Column("attribute", ATTRIBUTES, "binding (约束性) or expected (预期性)."),
+        Column("attribute_raw", "string", "属性 as found."),
+        Column("department", "string", "Responsible unit, canonical (departments.department)."),
+        Column("department_raw", "string", "责任单位 as found (two-line cells joined)."),
+        Column("target_raw", "string", "Target (目标值) as found."),
+        Column("target_value", "float", "Target parsed: the number."),
+        Column("target_unit", "string", "Unit of the target: from the target (%, 亿元) or else the name's unit."),
+        Column("target_comparator", "string", "'=' for a plain target, '>=' for 不少于 / 以上."),
+        *PROVENANCE,
+    ),
+    "report_tables": (
+        Column("doc_id", "string", "Research report the table belongs to."),
+        Column("table_id", "string", "表N as numbered in the report."),
+        Column("table_title", "string", "Title after 表N."),
+        Column("row_label", "string", "Row key as found: 序号, year, or a summary label (平均租金)."),
+        Column("column", "string", "Column (canonical; compound cells split into *_count and *_amount)."),
+        Column("value_raw", "string", "Cell as found, verbatim on its line."),
+        Column("value", "float", "Parsed number; empty for text and for 面议 / —— / 不详 (missing, not zero)."),
+        Column("unit", "string", "Unit of value (m², 元/月, 元/m²/月, 个, 万元)."),
+        Column("is_summary", "bool", "A summary row after the numbered rows, kept apart."),
+        *PROVENANCE,
+    ),
     "sections": (
         Column("doc_id", "string", "Document id."),
         Column("section_id", "string", "Section id, unique: '<doc_id>:sNNN' in document order."),
@@ -84,9 +160,7 @@ SCHEMAS |= {
         Column("level", "Int64", "0 title (no marker), 1 一、, 2 (一), 3 1. or 1、, 4 (1)."),
         Column("marker", "string", "Heading marker as found (一、, (一), 1., 13、, (1)); empty for titles."),
         Column("number", "Int64", "The marker's number (一 = 1); empty for titles."),
-        Column(
-            "title", "string", "Heading text, cleaned; for a run-in heading, the text before the first 。."
-        ),
+        Column("title", "string", "Heading text, cleaned; for a run-in heading, the text before the first 。."),
         Column("genre", GENRES, "Genre of the manifest part holding the heading."),
         *PROVENANCE,
         Column(
@@ -317,3 +391,73 @@ def load_quality_flags(*, root: Path | None = None) -> pd.DataFrame:
         Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("quality_flags", root=root)
+
+
+@_documented("tasks")
+def load_tasks(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per row of a task table (the 长白新村 annex: 14 tables, 257 rows).
+
+    Titles are assigned by order because the extracted ones are displaced; the
+    adjacent and assigned titles and the evidence are in ``quality_flags``.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("tasks", root=root)
+
+
+@_documented("task_departments")
+def load_task_departments(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per (task, department) named in a task's department cell.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("task_departments", root=root)
+
+
+@_documented("departments")
+def load_departments(*, root: Path | None = None) -> pd.DataFrame:
+    """The departments lexicon (``data/lexicon/departments.csv``): canonical names and aliases.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("departments", root=root)
+
+
+@_documented("indicators")
+def load_indicators(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per row of an indicator table (the 古美路 十四五 outline's 37 indicators).
+
+    Targets are kept as found and parsed into value, unit and comparator; the
+    responsible unit is resolved through the departments lexicon.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("indicators", root=root)
+
+
+@_documented("report_tables")
+def load_report_tables(*, root: Path | None = None) -> pd.DataFrame:
+    """The research report's tables, long: one row per (table row, column).
+
+    表1 is the shop rent table (9 shops + the stated average), 表2 the purchased
+    social-organisation services by year. Use ``pivot`` on ``row_label`` and
+    ``column`` for the wide form.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("report_tables", root=root)

@@ -65,6 +65,13 @@ DOCUMENT_FIELDS: dict[str, tuple[bool, type]] = {
     "line_start": (True, int),
     "line_end": (True, int),
     "parts": (True, list),
+    "relocated_tables": (False, list),
+    "note": (False, str),
+}
+RELOCATION_FIELDS: dict[str, tuple[bool, type]] = {
+    "title_line": (True, int),
+    "line_start": (True, int),
+    "line_end": (True, int),
     "note": (False, str),
 }
 PART_FIELDS: dict[str, tuple[bool, type]] = {
@@ -100,6 +107,16 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Relocation:
+    """A table whose title is in the document but whose cells sit elsewhere in the source."""
+
+    title_line: int
+    line_start: int
+    line_end: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Document:
     """One logical document: a line range of a source, tiled by its parts."""
 
@@ -116,6 +133,7 @@ class Document:
     line_start: int
     line_end: int
     parts: tuple[Part, ...]
+    relocated_tables: tuple[Relocation, ...] = ()
     note: str = ""
 
     def genre_of(self, line: int) -> str:
@@ -141,30 +159,22 @@ def load_manifest(raw: Path | None = None) -> Manifest:
     raw = raw or config.raw_dir()
     path = raw / config.MANIFEST_NAME
     if not path.is_file():
-        raise ManifestError(
-            located(path, None, "no manifest found", "Create it (see README, 'Add a document').")
-        )
+        raise ManifestError(located(path, None, "no manifest found", "Create it (see README, 'Add a document')."))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            located(path, None, f"not valid TOML ({exc})", "Fix the syntax and rebuild.")
-        ) from exc
+        raise ManifestError(located(path, None, f"not valid TOML ({exc})", "Fix the syntax and rebuild.")) from exc
 
     unknown = sorted(set(data) - {"sources", "documents"})
     if unknown:
         raise ManifestError(
-            located(
-                path, None, f"unknown top-level keys {unknown}", "Use [[sources]] and [[documents]] only."
-            )
+            located(path, None, f"unknown top-level keys {unknown}", "Use [[sources]] and [[documents]] only.")
         )
     sources = tuple(
         Source(**_fields(path, f"[[sources]] entry {i}", entry, SOURCE_FIELDS))
         for i, entry in enumerate(_entries(path, data, "sources"), start=1)
     )
-    documents = tuple(
-        _document(path, i, entry) for i, entry in enumerate(_entries(path, data, "documents"), start=1)
-    )
+    documents = tuple(_document(path, i, entry) for i, entry in enumerate(_entries(path, data, "documents"), start=1))
     _check_sources(path, sources)
     _check_documents(path, sources, documents)
     return Manifest(path, sources, documents)
@@ -173,23 +183,17 @@ def load_manifest(raw: Path | None = None) -> Manifest:
 def _entries(path: Path, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     entries = data.get(key)
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
-        raise ManifestError(
-            located(path, None, f"needs at least one [[{key}]] table", f"Add a [[{key}]] entry.")
-        )
+        raise ManifestError(located(path, None, f"needs at least one [[{key}]] table", f"Add a [[{key}]] entry."))
     return entries
 
 
-def _fields(
-    path: Path, where: str, entry: dict[str, Any], spec: dict[str, tuple[bool, type]]
-) -> dict[str, Any]:
+def _fields(path: Path, where: str, entry: dict[str, Any], spec: dict[str, tuple[bool, type]]) -> dict[str, Any]:
     """Check an entry's keys and types against ``spec``; return the known fields."""
     name = entry.get("doc_id") or entry.get("file")
     label = f"{where} ({name!r})" if isinstance(name, str) else where
     for key in entry:
         if key not in spec:
-            raise ManifestError(
-                located(path, label, f"unknown field {key!r}", f"Valid fields: {', '.join(spec)}.")
-            )
+            raise ManifestError(located(path, label, f"unknown field {key!r}", f"Valid fields: {', '.join(spec)}."))
     for key, (required, kind) in spec.items():
         if key not in entry:
             if required:
@@ -224,12 +228,22 @@ def _document(path: Path, index: int, entry: dict[str, Any]) -> Document:
     for j, part in enumerate(fields.pop("parts"), start=1):
         if not isinstance(part, dict):
             raise ManifestError(
-                located(
-                    path, label, f"part {j} is not a table", "Write parts as { line_start, line_end, genre }."
-                )
+                located(path, label, f"part {j} is not a table", "Write parts as { line_start, line_end, genre }.")
             )
         parts.append(Part(**_fields(path, f"{label} part {j}", part, PART_FIELDS)))
-    return Document(parts=tuple(parts), **fields)
+    moved = []
+    for j, entry in enumerate(fields.pop("relocated_tables", []), start=1):
+        if not isinstance(entry, dict):
+            raise ManifestError(
+                located(
+                    path,
+                    label,
+                    f"relocated table {j} is not a table",
+                    "Write { title_line, line_start, line_end }.",
+                )
+            )
+        moved.append(Relocation(**_fields(path, f"{label} relocated table {j}", entry, RELOCATION_FIELDS)))
+    return Document(parts=tuple(parts), relocated_tables=tuple(moved), **fields)
 
 
 def _check_sources(path: Path, sources: tuple[Source, ...]) -> None:
@@ -240,9 +254,7 @@ def _check_sources(path: Path, sources: tuple[Source, ...]) -> None:
             raise ManifestError(located(path, label, "listed twice", "Keep one [[sources]] entry per file."))
         seen.add(s.file)
         if "/" in s.file or "\\" in s.file:
-            raise ManifestError(
-                located(path, label, "file must be a bare name", "Put the file in data/raw/.")
-            )
+            raise ManifestError(located(path, label, "file must be a bare name", "Put the file in data/raw/."))
         if not SHA256_PATTERN.match(s.sha256):
             raise ManifestError(
                 located(
@@ -257,9 +269,7 @@ def _check_sources(path: Path, sources: tuple[Source, ...]) -> None:
                 located(path, label, f"encoding {s.encoding!r} is not supported", f"Use one of {ENCODINGS}.")
             )
         if s.newline not in NEWLINES:
-            raise ManifestError(
-                located(path, label, f"newline {s.newline!r} is unknown", f"Use one of {NEWLINES}.")
-            )
+            raise ManifestError(located(path, label, f"newline {s.newline!r} is unknown", f"Use one of {NEWLINES}."))
 
 
 def _check_documents(path: Path, sources: tuple[Source, ...], documents: tuple[Document, ...]) -> None:
@@ -277,9 +287,7 @@ def _check_documents(path: Path, sources: tuple[Source, ...], documents: tuple[D
                 )
             )
         if d.doc_id in seen:
-            raise ManifestError(
-                located(path, label, "doc_id is used twice", "Give each document its own doc_id.")
-            )
+            raise ManifestError(located(path, label, "doc_id is used twice", "Give each document its own doc_id."))
         seen.add(d.doc_id)
         if d.source not in files:
             raise ManifestError(
@@ -292,17 +300,13 @@ def _check_documents(path: Path, sources: tuple[Source, ...], documents: tuple[D
             )
         if d.doc_type not in DOC_TYPES:
             raise ManifestError(
-                located(
-                    path, label, f"doc_type {d.doc_type!r} is unknown", f"Use one of: {', '.join(DOC_TYPES)}."
-                )
+                located(path, label, f"doc_type {d.doc_type!r} is unknown", f"Use one of: {', '.join(DOC_TYPES)}.")
             )
         if d.year_start > d.year_end:
             raise ManifestError(located(path, label, "year_start is after year_end", "Fix the period."))
         if not 1 <= d.line_start <= d.line_end:
             raise ManifestError(
-                located(
-                    path, label, f"line range {d.line_start}-{d.line_end} is empty or not 1-based", "Fix it."
-                )
+                located(path, label, f"line range {d.line_start}-{d.line_end} is empty or not 1-based", "Fix it.")
             )
         _check_parts(path, label, d)
     by_source: dict[str, list[Document]] = {}
@@ -369,16 +373,12 @@ def read_source(source: Source, raw: Path | None = None) -> list[str]:
     label = f"source {source.file!r}"
     if not path.is_file():
         raise SourceError(
-            located(
-                manifest, label, f"{path} does not exist", "Copy the raw file into data/raw/ or fix `file`."
-            )
+            located(manifest, label, f"{path} does not exist", "Copy the raw file into data/raw/ or fix `file`.")
         )
     data = path.read_bytes()
     if not data.strip():
         raise SourceError(
-            located(
-                path, None, "the file is empty", "Re-export the document; an empty file cannot be a source."
-            )
+            located(path, None, "the file is empty", "Re-export the document; an empty file cannot be a source.")
         )
     digest = hashlib.sha256(data).hexdigest()
     if digest != source.sha256:
@@ -432,9 +432,7 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
             else "re-export the document as UTF-8"
         )
         raise SourceError(
-            located(
-                path, line, f"is not valid {encoding} (byte {exc.start})", hint[0].upper() + hint[1:] + "."
-            )
+            located(path, line, f"is not valid {encoding} (byte {exc.start})", hint[0].upper() + hint[1:] + ".")
         ) from exc
 
 
@@ -472,6 +470,17 @@ def read_corpus(raw: Path | None = None) -> Corpus:
     lines = {s.file: read_source(s, raw) for s in manifest.sources}
     for d in manifest.documents:
         n = len(lines[d.source])
+        for r in d.relocated_tables:
+            if not (d.line_start <= r.title_line <= d.line_end and 1 <= r.line_start <= r.line_end <= n):
+                raise ManifestError(
+                    located(
+                        manifest.path,
+                        f"document {d.doc_id!r}",
+                        f"relocated table (title line {r.title_line}, lines {r.line_start}-{r.line_end}) "
+                        f"is outside the document or its source ({n} lines)",
+                        "Fix title_line/line_start/line_end.",
+                    )
+                )
         if d.line_end > n:
             raise ManifestError(
                 located(

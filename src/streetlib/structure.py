@@ -62,6 +62,7 @@ BOILERPLATE_KINDS = ("metadata", "footer", "web_chrome", "toolbar")
 MAX_TITLE_CHARS = 60
 MAX_BODY_TITLE_CHARS = 40
 MAX_CELL_CHARS = 40
+MAX_SPLIT_CELL_LINES = 3
 MAX_HEADING_CHARS = 80
 
 
@@ -87,9 +88,7 @@ def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str],
     patterns = []
     for i, row in enumerate(rows, start=2):
         if row["kind"] not in BOILERPLATE_KINDS:
-            raise BuildError(
-                located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {BOILERPLATE_KINDS}.")
-            )
+            raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {BOILERPLATE_KINDS}."))
         try:
             patterns.append((re.compile(row["pattern"]), row["kind"]))
         except re.error as exc:
@@ -142,9 +141,7 @@ def _is_major_heading(text: str) -> bool:
     return bool(found and found[0] <= 2)
 
 
-def segment_document(
-    doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]
-) -> list[Region]:
+def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]) -> list[Region]:
     """Split a document's (errata-applied) raw lines into regions, in line order."""
     texts = [normalise(line) for line in lines]
     kinds = _line_kinds(texts, [line.rstrip().endswith("|") or line.strip() == "|" for line in lines])
@@ -178,10 +175,14 @@ def segment_document(
 def _line_kinds(texts: list[str], piped: list[bool]) -> list[str]:
     """Mark blank and table lines; everything else is 'text' for now."""
     kinds = ["blank" if not t else ("table" if p else "text") for t, p in zip(texts, piped, strict=True)]
-    # a cell split over two lines: text line between table lines, the second being a lone '|'
-    for i in range(1, len(kinds) - 1):
-        if kinds[i] == "text" and kinds[i - 1] == "table" and texts[i + 1] == "|":
-            kinds[i] = "table"
+    # a cell split over lines: short text lines between table lines, closed by a line ending in '|'
+    for i in range(1, len(kinds)):
+        if kinds[i] == "text" and kinds[i - 1] == "table":
+            j = i
+            while j < len(kinds) and kinds[j] == "text" and _is_cell(texts[j]) and not TABLE_TITLE.match(texts[j]):
+                j += 1
+            if j < len(kinds) and kinds[j] == "table" and j - i <= MAX_SPLIT_CELL_LINES:
+                kinds[i:j] = ["table"] * (j - i)
     # blank-line layout: header cell, then a run of short cells
     i = 0
     while i < len(texts):
@@ -236,9 +237,7 @@ def _segment_text_line(
     dated = TITLE_DATE.match(text)
     if dated and _is_title_text(dated["title"], at_start=True):
         regions.append(Region(doc.doc_id, "title", line_no, line_no, dated["title"]))
-        regions.append(
-            Region(doc.doc_id, "metadata", line_no, line_no, dated["date"], notes=["date on title line"])
-        )
+        regions.append(Region(doc.doc_id, "metadata", line_no, line_no, dated["date"], notes=["date on title line"]))
         return i + 1
     heading = heading_of(text)
     if heading:
@@ -264,9 +263,7 @@ def _segment_text_line(
     return _paragraph(doc, texts, kinds, i, text, regions)
 
 
-def _paragraph(
-    doc: Document, texts: list[str], kinds: list[str], i: int, text: str, regions: list[Region]
-) -> int:
+def _paragraph(doc: Document, texts: list[str], kinds: list[str], i: int, text: str, regions: list[Region]) -> int:
     """A paragraph starting at line ``i`` with ``text``; it absorbs continuation lines."""
     j = i
     while text.endswith(OPEN_SENTENCE_END):
@@ -289,9 +286,7 @@ def _retitle_tables(regions: list[Region]) -> None:
 # --- sections and paragraphs -----------------------------------------------------------
 
 
-def sections_and_paragraphs(
-    doc: Document, regions: list[Region]
-) -> tuple[list[dict], list[dict], list[dict]]:
+def sections_and_paragraphs(doc: Document, regions: list[Region]) -> tuple[list[dict], list[dict], list[dict]]:
     """Rows of ``sections``, ``paragraphs`` and their quality flags for one document."""
     sections: list[dict] = []
     paragraphs: list[dict] = []
@@ -307,9 +302,7 @@ def sections_and_paragraphs(
             level = region.level
             parent = None
             if region.kind == "heading":
-                parent = next(
-                    (open_by_level[lv] for lv in range(level - 1, 0, -1) if lv in open_by_level), open_title
-                )
+                parent = next((open_by_level[lv] for lv in range(level - 1, 0, -1) if lv in open_by_level), open_title)
             row = {
                 "doc_id": doc.doc_id,
                 "section_id": f"{doc.doc_id}:s{len(sections) + 1:03d}",
