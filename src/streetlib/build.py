@@ -18,7 +18,8 @@ import pandas as pd
 from streetlib import config
 from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.datasets import SCHEMAS
-from streetlib.errors import BuildError
+from streetlib.errors import BuildError, located
+from streetlib.facts import population_facts
 from streetlib.indicators import indicator_rows
 from streetlib.manifest import Corpus, read_corpus
 from streetlib.report import report_tables
@@ -57,7 +58,7 @@ def documents_table(corpus: Corpus) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["source_file", "line_start"], kind="stable").reset_index(drop=True)
 
 
-def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataFrame]:
+def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> dict[str, pd.DataFrame]:
     """Run every stage; return the tables by name."""
     errata = load_errata(raw)
     lines = apply_errata(corpus, errata, raw)
@@ -106,10 +107,17 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataF
         flags += doc_flags
     paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
     flags += duplicate_flags(paragraph_table, corpus)
+    document_table = documents_table(corpus)
+    population, population_flags = population_facts(paragraph_table, document_table, lines)
+    flags += population_flags
     by_line = ["source_file", "line_start"]
     source_of = {d.doc_id: d.source for d in corpus.manifest.documents}
     return {
-        "documents": documents_table(corpus),
+        "documents": document_table,
+        "population": pd.DataFrame(population, columns=[c.name for c in SCHEMAS["population"]])
+        .sort_values(["street", "as_of", "doc_id", "line_start", "measure", "basis"], kind="stable")
+        .reset_index(drop=True),
+        "reference_population": reference_population(external),
         "departments": pd.DataFrame(department_rows).sort_values("department", kind="stable").reset_index(drop=True),
         "tasks": _sorted(pd.DataFrame(tasks, columns=[c.name for c in SCHEMAS["tasks"]]), source_of, "task_id"),
         "task_departments": pd.DataFrame(task_links, columns=[c.name for c in SCHEMAS["task_departments"]]),
@@ -126,6 +134,27 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path) -> dict[str, pd.DataF
         .sort_values([*by_line, "kind", "found"], kind="stable", na_position="first")
         .reset_index(drop=True)[[c.name for c in SCHEMAS["quality_flags"]]],
     }
+
+
+def reference_population(external: Path) -> pd.DataFrame:
+    """Official figures from ``data/external/reference_population.csv``, checked row by row."""
+    path = external / "reference_population.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    expected = [c.name for c in SCHEMAS["reference_population"]]
+    if list(frame.columns) != expected:
+        raise BuildError(located(path, 1, f"columns {list(frame.columns)}", f"Use {expected}."))
+    for i, row in enumerate(frame.itertuples(), start=2):
+        if not isinstance(row.source, str) or not row.source.strip():
+            raise BuildError(
+                located(path, i, "row has no source", "Every official figure needs its publisher and title.")
+            )
+        published = str(row.value_as_published).rstrip("%")
+        factor = 10_000 if published.endswith("万") else 1
+        if abs(float(published.rstrip("万")) * factor - float(row.value)) > 1e-6 * max(1.0, float(row.value)):
+            raise BuildError(
+                located(path, i, f"value {row.value} does not match {row.value_as_published}", "Fix one of them.")
+            )
+    return frame
 
 
 def _sorted(frame: pd.DataFrame, source_of: dict[str, str], key: str) -> pd.DataFrame:
@@ -191,7 +220,7 @@ def build(root: Path | None = None, *, progress: bool = True) -> dict[str, Path]
     say(f"reading manifest and sources in {raw}")
     corpus = read_corpus(raw)
     say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-    tables = build_tables(corpus, raw, config.lexicon_dir(root))
+    tables = build_tables(corpus, raw, config.lexicon_dir(root), config.external_dir(root))
     for name, frame in tables.items():
         check_schema(name, frame)
         say(f"{name}: {len(frame)} rows")

@@ -74,6 +74,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 
 SCOPES = ("three_year", "annual", "quarterly")
 ATTRIBUTES = ("binding", "expected")
+COLLECTIONS = ("census", "administrative")
+POPULATION_BASES = ("all", "hukou", "resident", "present", "foreign", "migrant", "unstated")
 ROLES = ("lead", "co")
 DEPARTMENT_KINDS = (
     "subdistrict_office",
@@ -148,6 +150,47 @@ SCHEMAS |= {
         Column("unit", "string", "Unit of value (m², 元/月, 元/m²/月, 个, 万元)."),
         Column("is_summary", "bool", "A summary row after the numbered rows, kept apart."),
         *PROVENANCE,
+    ),
+    "population": (
+        Column("street", "string", "Subdistrict the figure describes."),
+        Column("as_of", "date", "Reference date: 截至YYYY年M月 (first of the month) or the census date."),
+        Column("collection", COLLECTIONS, "census or administrative (the subdistrict's own count)."),
+        Column(
+            "basis", POPULATION_BASES, "What is counted: hukou, resident, present, foreign, migrant, all, unstated."
+        ),
+        Column(
+            "measure",
+            "string",
+            "total, age_60_plus, age_80_plus, age_90_plus, age_100_plus, living_alone, share_age_60_plus.",
+        ),
+        Column("value", "float", "The figure as stated; empty where the source leaves it blank (never zero)."),
+        Column("unit", "string", "人 or %."),
+        Column("qualifier", "string", "Qualifier of a stated share (将近, 约, 超过)."),
+        Column("recomputed", "float", "A stated share recomputed from the counts (percent)."),
+        Column("recomputed_base", "string", "Denominator of the recomputed share (户籍人口)."),
+        Column("doc_id", "string", "Document stating the figure."),
+        Column("line_start", "Int64", "Raw line holding the quote."),
+        Column("quote", "string", "The words the figure was read from, verbatim."),
+    ),
+    "reference_population": (
+        Column("region", "string", "上海市 or a district."),
+        Column("level", "string", "city or district."),
+        Column("as_of", "date", "Reference date (31 December for the ageing bulletins, 2020-11-01 for the census)."),
+        Column("basis", POPULATION_BASES, "hukou (户籍) or resident (常住, census)."),
+        Column(
+            "measure",
+            "string",
+            "total, age_60_plus, share_age_60_plus, share_80_plus_of_60_plus, age_100_plus_per_100k, ...",
+        ),
+        Column("value", "float", "Value in persons, percent or per 100 000 (see unit)."),
+        Column("unit", "string", "人, % or per 100 000."),
+        Column("value_as_published", "string", "The figure as published (e.g. 1471.16万)."),
+        Column("source", "string", "Publisher and title."),
+        Column("url", "string", "Address where it was read, where known."),
+        Column(
+            "tier", "string", "A: official site or mainstream media relaying the bulletin; B: a repost agreeing with A."
+        ),
+        Column("note", "string", "Remarks."),
     ),
     "sections": (
         Column("doc_id", "string", "Document id."),
@@ -461,3 +504,31 @@ def load_report_tables(*, root: Path | None = None) -> pd.DataFrame:
         Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("report_tables", root=root)
+
+
+@_documented("population")
+def load_population(*, root: Path | None = None) -> pd.DataFrame:
+    """One row per population or age figure a document states.
+
+    Extracted by rules (see :mod:`streetlib.facts`); each row carries its
+    verbatim quote and line. Bases and dates differ between rows: never pool a
+    census figure with an administrative one.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("population", root=root)
+
+
+@_documented("reference_population")
+def load_reference_population(*, root: Path | None = None) -> pd.DataFrame:
+    """Official Shanghai population and ageing figures (``data/external``), each with its source.
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+    """
+    return load("reference_population", root=root)
