@@ -347,12 +347,21 @@ def column_dictionary(name: str) -> str:
     return "\n".join(rows)
 
 
+LOADER_PARAMETERS = """
+
+    Parameters
+    ----------
+    root
+        Data root to read from (default: :func:`streetlib.config.data_root`).
+"""
+
+
 def _documented(name: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
-    """Append the table's column dictionary to a loader's docstring."""
+    """Append the shared ``root`` parameter and the table's column dictionary to a loader's docstring."""
 
     def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         table = "\n".join("    " + line for line in column_dictionary(name).splitlines())
-        func.__doc__ = (func.__doc__ or "").rstrip() + "\n\n    Columns\n    -------\n" + table + "\n"
+        func.__doc__ = (func.__doc__ or "").rstrip() + LOADER_PARAMETERS + "\n    Columns\n    -------\n" + table + "\n"
         return func
 
     return decorate
@@ -365,11 +374,6 @@ def load_documents(*, root: Path | None = None) -> pd.DataFrame:
     A raw source can hold several documents (the 长白新村 bundle holds the
     action plan, two annexes, three 专项行动 and a research report); the
     manifest records their line ranges. ``doc_type`` and dates are restored.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("documents", root=root)
 
@@ -381,11 +385,6 @@ def load_sections(*, root: Path | None = None) -> pd.DataFrame:
     Headings follow the hierarchy 一、 › (一) › 1. › (1); titles are unnumbered
     lines such as 前言 or a part title. A run-in heading
     (``1.突出加强党的政治建设。坚持…``) shares its line with a paragraph.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("sections", root=root)
 
@@ -397,11 +396,6 @@ def load_paragraphs(*, root: Path | None = None) -> pd.DataFrame:
     Table regions, headings, titles, captions, tables of contents and boilerplate
     are not paragraphs. Repeated paragraphs are kept but marked
     (``is_duplicate``) so frequency analyses can leave them out.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("paragraphs", root=root)
 
@@ -412,11 +406,6 @@ def load_regions(*, root: Path | None = None) -> pd.DataFrame:
 
     Dropped lines (TOC, web chrome, toolbars, footers, dates and document
     numbers) are kept here as metadata with their text.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("regions", root=root)
 
@@ -427,11 +416,6 @@ def load_quality_flags(*, root: Path | None = None) -> pd.DataFrame:
 
     Errata come from ``data/raw/errata.csv``; other stages add duplicates,
     heading-sequence gaps, unterminated paragraphs and the like.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("quality_flags", root=root)
 
@@ -442,36 +426,19 @@ def load_tasks(*, root: Path | None = None) -> pd.DataFrame:
 
     Titles are assigned by order because the extracted ones are displaced; the
     adjacent and assigned titles and the evidence are in ``quality_flags``.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("tasks", root=root)
 
 
 @_documented("task_departments")
 def load_task_departments(*, root: Path | None = None) -> pd.DataFrame:
-    """One row per (task, department) named in a task's department cell.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
-    """
+    """One row per (task, department) named in a task's department cell."""
     return load("task_departments", root=root)
 
 
 @_documented("departments")
 def load_departments(*, root: Path | None = None) -> pd.DataFrame:
-    """The departments lexicon (``data/lexicon/departments.csv``): canonical names and aliases.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
-    """
+    """The departments lexicon (``data/lexicon/departments.csv``): canonical names and aliases."""
     return load("departments", root=root)
 
 
@@ -481,11 +448,6 @@ def load_indicators(*, root: Path | None = None) -> pd.DataFrame:
 
     Targets are kept as found and parsed into value, unit and comparator; the
     responsible unit is resolved through the departments lexicon.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("indicators", root=root)
 
@@ -497,11 +459,6 @@ def load_report_tables(*, root: Path | None = None) -> pd.DataFrame:
     表1 is the shop rent table (9 shops + the stated average), 表2 the purchased
     social-organisation services by year. Use ``pivot`` on ``row_label`` and
     ``column`` for the wide form.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("report_tables", root=root)
 
@@ -513,22 +470,11 @@ def load_population(*, root: Path | None = None) -> pd.DataFrame:
     Extracted by rules (see :mod:`streetlib.facts`); each row carries its
     verbatim quote and line. Bases and dates differ between rows: never pool a
     census figure with an administrative one.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
     """
     return load("population", root=root)
 
 
 @_documented("reference_population")
 def load_reference_population(*, root: Path | None = None) -> pd.DataFrame:
-    """Official Shanghai population and ageing figures (``data/external``), each with its source.
-
-    Parameters
-    ----------
-    root
-        Data root to read from (default: :func:`streetlib.config.data_root`).
-    """
+    """Official Shanghai population and ageing figures (``data/external``), each with its source."""
     return load("reference_population", root=root)
