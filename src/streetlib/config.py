@@ -19,6 +19,12 @@ MANIFEST_NAME = "manifest.toml"
 ERRATA_NAME = "errata.csv"
 
 
+def cache_dir() -> Path:
+    """Token cache folder: ``$STREETLIB_CACHE`` if set, else ``<project>/.cache/streetlib``."""
+    override = os.environ.get("STREETLIB_CACHE")
+    return Path(override).expanduser().resolve() if override else PROJECT_ROOT / ".cache" / "streetlib"
+
+
 def data_root() -> Path:
     """The data folder: ``$STREETLIB_DATA`` if set, else ``<project>/data``."""
     override = os.environ.get("STREETLIB_DATA")
