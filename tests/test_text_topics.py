@@ -92,7 +92,9 @@ def test_beta_and_gamma_sum_to_one_and_same_seed_same_model(small_model_input, m
     matrix, ids, vocab = small_model_input
     model = topics.fit(matrix, vocab, ids, k=4, method=method, seed=3)
     assert np.allclose(model.beta.groupby("topic")["beta"].sum(), 1.0)
-    assert np.allclose(model.gamma.groupby("row_id")["gamma"].sum(), 1.0)
+    assert np.allclose(model.gamma.groupby("para_id")["gamma"].sum(), 1.0)
+    assert list(model.gamma.columns) == ["doc_id", "para_id", "topic", "gamma"]
+    assert list(model.beta.columns) == ["topic", "term", "beta"]
     again = topics.fit(matrix, vocab, ids, k=4, method=method, seed=3)
     pd.testing.assert_frame_equal(model.beta, again.beta)
     pd.testing.assert_frame_equal(model.gamma, again.gamma)
@@ -105,7 +107,7 @@ def test_diagnostics_and_labels(small_model_input) -> None:
     assert diag["coherence"].between(-1, 1).all() and diag["stability"].between(0, 1).all()
     model = topics.fit(matrix, vocab, ids, k=3, seed=0)
     assert len(topics.labels(model)) == 3
-    covariates = pd.DataFrame({"row_id": ids, "half": ["a" if i % 2 else "b" for i in range(len(ids))]})
+    covariates = pd.DataFrame({"para_id": ids, "half": ["a" if i % 2 else "b" for i in range(len(ids))]})
     prev = topics.prevalence(model.gamma, covariates, by="half", n_boot=200, seed=0)
     assert np.allclose(prev.groupby("half")["prevalence"].sum(), 1.0)
     assert (prev["ci_low"] <= prev["prevalence"]).all() and (prev["prevalence"] <= prev["ci_high"]).all()

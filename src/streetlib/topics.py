@@ -3,7 +3,7 @@
 * :func:`fit` fits LDA or NMF with an explicit ``random_state`` and BLAS pinned
   to one thread (NMF's results move with the thread count), and returns
   ``beta`` (``topic, term, beta``; each topic sums to 1) and ``gamma``
-  (``row_id, topic, gamma``; each row sums to 1).
+  (``doc_id, para_id, topic, gamma``; each paragraph sums to 1).
 * :func:`coherence` is the mean NPMI of each topic's top terms, from their
   co-occurrence in the same paragraph of this corpus; :func:`exclusivity` the
   mean share of a top term's weight that falls in its own topic;
@@ -34,7 +34,7 @@ class TopicModel:
     k: int
     seed: int
     beta: pd.DataFrame  # topic, term, beta
-    gamma: pd.DataFrame  # row_id, topic, gamma
+    gamma: pd.DataFrame  # doc_id, para_id, topic, gamma
 
     def top_terms(self, n: int = 10) -> pd.DataFrame:
         return (
@@ -46,9 +46,20 @@ class TopicModel:
 
 
 def fit(
-    matrix: sparse.spmatrix, vocabulary: list[str], row_ids: list[str], *, k: int, method: str = "lda", seed: int
+    matrix: sparse.spmatrix,
+    vocabulary: list[str],
+    row_ids: list[str],
+    *,
+    k: int,
+    method: str = "lda",
+    seed: int,
+    doc_ids: list[str] | None = None,
 ) -> TopicModel:
-    """Fit a topic model; return tidy beta and gamma (topics numbered from 1)."""
+    """Fit a topic model; return tidy beta and gamma (topics numbered from 1).
+
+    ``row_ids`` name the matrix rows (paragraph ids); ``doc_ids``, if given, the
+    document of each row (default: the part of the paragraph id before ':p').
+    """
     with threadpool_limits(limits=1):
         if method == "lda":
             model = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch", max_iter=50)
@@ -66,8 +77,14 @@ def fit(
     beta_frame = pd.DataFrame(
         {"topic": np.repeat(topics, len(vocabulary)), "term": np.tile(vocabulary, k), "beta": beta.ravel()}
     )
+    doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
     gamma_frame = pd.DataFrame(
-        {"row_id": np.repeat(row_ids, k), "topic": np.tile(topics, len(row_ids)), "gamma": gamma.ravel()}
+        {
+            "doc_id": np.repeat(doc_ids, k),
+            "para_id": np.repeat(row_ids, k),
+            "topic": np.tile(topics, len(row_ids)),
+            "gamma": gamma.ravel(),
+        }
     )
     return TopicModel(method, k, seed, beta_frame, gamma_frame)
 
@@ -164,11 +181,11 @@ def prevalence(
 ) -> pd.DataFrame:
     """Mean topic proportion per group with a bootstrap interval (rows resampled within each group).
 
-    ``gamma`` is a model's tidy gamma, ``covariates`` has ``row_id`` and the column ``by``.
+    ``gamma`` is a model's tidy gamma, ``covariates`` has ``para_id`` and the column ``by``.
     """
     rng = np.random.default_rng(seed)
-    wide = gamma.pivot(index="row_id", columns="topic", values="gamma")
-    groups = covariates.set_index("row_id")[by].reindex(wide.index)
+    wide = gamma.pivot(index="para_id", columns="topic", values="gamma")
+    groups = covariates.set_index("para_id")[by].reindex(wide.index)
     alpha = (1 - level) / 2
     rows = []
     for group, members in wide.groupby(groups, sort=True, observed=True):
@@ -192,7 +209,7 @@ def prevalence(
 def representative(gamma: pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
     """The ``n`` rows with the highest proportion of each topic."""
     return (
-        gamma.sort_values(["topic", "gamma", "row_id"], ascending=[True, False, True])
+        gamma.sort_values(["topic", "gamma", "para_id"], ascending=[True, False, True])
         .groupby("topic")
         .head(n)
         .reset_index(drop=True)
