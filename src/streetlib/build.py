@@ -22,7 +22,15 @@ from streetlib.errors import BuildError, located
 from streetlib.facts import population_facts
 from streetlib.indicators import indicator_rows
 from streetlib.manifest import Corpus, read_corpus
-from streetlib.report import report_tables
+from streetlib.report import (
+    CHECK_FILE,
+    FIGURE_FILE,
+    derived_figures,
+    distribution_figures,
+    report_tables,
+    run_checks,
+    stated_figures,
+)
 from streetlib.structure import load_boilerplate, mark_duplicates, sections_and_paragraphs, segment_document
 from streetlib.tables import document_tables
 from streetlib.tasks import load_departments, task_tables
@@ -85,7 +93,7 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         doc_flags += table_flags + indicator_flags
         found_by_source.setdefault(doc.source, []).extend(found)
         if doc.doc_type == "research_report":
-            report_docs.append((doc, titles))
+            report_docs.append((doc, titles, doc_regions))
         regions += [
             {
                 "doc_id": r.doc_id,
@@ -100,11 +108,35 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         sections += doc_sections
         paragraphs += doc_paragraphs
         flags += doc_flags
-    for doc, titles in report_docs:
+    figures, checks = [], []
+    for doc, titles, doc_regions in report_docs:
         moved = {r.title_line: (r.line_start, r.line_end) for r in doc.relocated_tables}
         doc_rows, doc_flags = report_tables(doc.doc_id, doc.source, titles, moved, found_by_source[doc.source])
         report_rows += doc_rows
         flags += doc_flags
+        stated = (
+            stated_figures(raw / FIGURE_FILE, lines[doc.source], doc.doc_id) if (raw / FIGURE_FILE).is_file() else []
+        )
+        stated += distribution_figures(doc_regions, doc.doc_id, lines[doc.source])
+        derived, env = derived_figures(stated, doc_rows, doc.doc_id)
+        figures += stated + derived
+        if (raw / CHECK_FILE).is_file():
+            doc_checks = run_checks(raw / CHECK_FILE, env, stated, doc.doc_id)
+            checks += doc_checks
+            flags += [
+                {
+                    "doc_id": doc.doc_id,
+                    "source_file": doc.source,
+                    "line_start": c["line_start"],
+                    "line_end": c["line_start"],
+                    "kind": "report_claim_inconsistent",
+                    "found": f"{c['stated']:g}",
+                    "replacement": None,
+                    "note": f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})",
+                }
+                for c in doc_checks
+                if c["verdict"] != "holds"
+            ]
     paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
     flags += duplicate_flags(paragraph_table, corpus)
     document_table = documents_table(corpus)
@@ -124,6 +156,8 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         "indicators": _sorted(
             pd.DataFrame(indicators, columns=[c.name for c in SCHEMAS["indicators"]]), source_of, "seq"
         ),
+        "report_figures": pd.DataFrame(figures, columns=[c.name for c in SCHEMAS["report_figures"]]),
+        "report_checks": pd.DataFrame(checks, columns=[c.name for c in SCHEMAS["report_checks"]]),
         "report_tables": _sorted(
             pd.DataFrame(report_rows, columns=[c.name for c in SCHEMAS["report_tables"]]), source_of, "column"
         ),

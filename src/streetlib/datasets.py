@@ -192,6 +192,33 @@ SCHEMAS |= {
         ),
         Column("note", "string", "Remarks."),
     ),
+    "report_figures": (
+        Column("figure", "string", "图N, 表N or 'text' (a number used by a check)."),
+        Column("key", "string", "Identifier of the number, unique."),
+        Column("label", "string", "What the number is (Chinese)."),
+        Column("value", "float", "The number."),
+        Column("unit", "string", "Its unit."),
+        Column("kind", ("stated", "derived"), "stated in the text, or derived (a bar the text leaves implicit)."),
+        Column("doc_id", "string", "Research report."),
+        Column(
+            "line_start",
+            "Int64",
+            "Raw line of the stated number (the paragraph for rule-read ones); empty for derived.",
+        ),
+        Column("quote", "string", "The words it was read from; empty for derived."),
+        Column("note", "string", "How a derived number was computed."),
+    ),
+    "report_checks": (
+        Column("doc_id", "string", "Research report."),
+        Column("claim", "string", "The stated total, share or average that is checked."),
+        Column("line_start", "Int64", "Raw line of the stated value."),
+        Column("stated", "float", "Value as stated."),
+        Column("recomputed", "float", "Value recomputed from its parts."),
+        Column("difference", "float", "stated - recomputed."),
+        Column("verdict", ("holds", "does not hold"), "holds if equal after rounding to the stated precision."),
+        Column("formula", "string", "How it was recomputed (names are report_figures keys or table values)."),
+        Column("note", "string", "Remarks."),
+    ),
     "sections": (
         Column("doc_id", "string", "Document id."),
         Column("section_id", "string", "Section id, unique: '<doc_id>:sNNN' in document order."),
@@ -478,3 +505,21 @@ def load_population(*, root: Path | None = None) -> pd.DataFrame:
 def load_reference_population(*, root: Path | None = None) -> pd.DataFrame:
     """Official Shanghai population and ageing figures (``data/external``), each with its source."""
     return load("reference_population", root=root)
+
+
+@_documented("report_figures")
+def load_report_figures(*, root: Path | None = None) -> pd.DataFrame:
+    """The numbers behind the research report's figures, stated and derived.
+
+    图1-图3 and 图8 come from a reviewed file (``data/raw/report_figures.csv``, every
+    quote verified on its line); 图4-图7 are read by rule from the paragraph before
+    each caption. Derived rows are the bars a faithful figure needs that the text
+    leaves implicit (其他, 未列出).
+    """
+    return load("report_figures", root=root)
+
+
+@_documented("report_checks")
+def load_report_checks(*, root: Path | None = None) -> pd.DataFrame:
+    """Every stated total, share and average of the report, recomputed from its parts."""
+    return load("report_checks", root=root)

@@ -16,8 +16,16 @@ up to its stated total is flagged ``report_table_inconsistent``, not repaired.
 
 from __future__ import annotations
 
+import ast
+import csv
 import re
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+from pathlib import Path
 
+import pandas as pd
+
+from streetlib.errors import BuildError, located
 from streetlib.tables import Cell, FoundTable, parse_rows
 from streetlib.tasks import header_flags
 
@@ -160,3 +168,269 @@ def _consistency_flags(doc_id: str, source: str, found: FoundTable) -> list[dict
                 }
             )
     return flags
+
+
+# --- figures and checks ------------------------------------------------------------------
+
+FIGURE_FILE = "report_figures.csv"
+CHECK_FILE = "report_checks.csv"
+DISTRIBUTION_CAPTION = re.compile(r"^(图\d+)\s*(?P<what>.+?)企业街道分布$")
+# a street segment starts after a delimiter: 延吉东路(图们路-松花江路) in "其次是延吉东路(…)"
+SEGMENT = re.compile(r"(?:^|[,、和是])(?P<segment>[^,、和是()]{2,5}路\([^()]*\))")
+TOTAL_IN = re.compile(r"在(?P<total>\d+)家")
+COUNT = re.compile(r"(?P<count>\d+)家")
+
+
+def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
+    """The reviewed file of stated numbers, each checked against its line.
+
+    Raises
+    ------
+    BuildError
+        If a quote is not on its raw line, or the value is not in its quote.
+    """
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row_no, row in enumerate(csv.DictReader(handle), start=2):
+            if row["doc_id"] != doc_id:
+                continue
+            line = int(row["line"])
+            if row["quote"] not in lines[line - 1]:
+                raise BuildError(
+                    located(path, row_no, f"quote {row['quote']!r} is not on line {line}", "Quote the line verbatim.")
+                )
+            if f"{float(row['value']):g}" not in row["quote"].replace(",", ""):
+                raise BuildError(
+                    located(path, row_no, f"value {row['value']} is not in its quote", "Fix the value or the quote.")
+                )
+            rows.append(
+                {
+                    "figure": row["figure"],
+                    "key": row["key"],
+                    "label": row["label"],
+                    "value": float(row["value"]),
+                    "unit": row["unit"],
+                    "kind": "stated",
+                    "doc_id": doc_id,
+                    "line_start": line,
+                    "quote": row["quote"],
+                    "note": None,
+                }
+            )
+    return rows
+
+
+def distribution_figures(regions: list, doc_id: str, lines: list[str]) -> list[dict]:
+    """Street-segment counts behind the "图N …企业街道分布" figures, by rule.
+
+    The numbers are in the paragraph right before the caption: each sentence
+    lists one or more segments (``延吉东路(图们路-松花江路)``) and ends with their
+    count (``共有19家``, ``各8家``, ``均为7家``); ``在75家…企业中`` gives the total. The
+    segments the text does not locate become a derived "未列出" bar.
+    """
+    rows = []
+    for before, caption in pairwise(regions):
+        match = DISTRIBUTION_CAPTION.match(caption.text or "") if caption.kind == "caption" else None
+        if not match or before.kind != "paragraph":
+            continue
+        figure = match.group(1)
+        total = None
+        listed = 0
+        for sentence in re.split(r"[。]", before.text):
+            if total is None and TOTAL_IN.search(sentence):
+                total = int(TOTAL_IN.search(sentence)["total"])
+                sentence = sentence[TOTAL_IN.search(sentence).end() :]
+            segments = SEGMENT.findall(sentence)
+            counts = COUNT.findall(sentence)
+            if not segments or not counts:
+                continue
+            line = _line_of(sentence, before, lines)
+            for segment in segments:
+                value = int(counts[-1])
+                listed += value
+                rows.append(_figure_row(figure, f"{figure}_{segment}", segment, value, doc_id, line, sentence))
+        if total is not None:
+            quote = TOTAL_IN.search(before.text).group(0)
+            line = _line_of(quote, before, lines)
+            rows.append(_figure_row(figure, f"{figure}_total", f"{match['what']}企业合计", total, doc_id, line, quote))
+            rows.append(
+                _figure_row(
+                    figure, f"{figure}_unlisted", "未列出路段", total - listed, doc_id, None, None, derived=True
+                )
+            )
+    return rows
+
+
+def _line_of(text: str, region, lines: list[str]) -> int:
+    """The raw line of a paragraph that holds ``text`` (the paragraph's first line if none does)."""
+    return next((n for n in range(region.line_start, region.line_end + 1) if text in lines[n - 1]), region.line_start)
+
+
+def _figure_row(figure, key, label, value, doc_id, line, quote, *, derived: bool = False) -> dict:
+    return {
+        "figure": figure,
+        "key": key,
+        "label": label,
+        "value": float(value),
+        "unit": "家",
+        "kind": "derived" if derived else "stated",
+        "doc_id": doc_id,
+        "line_start": line,
+        "quote": quote,
+        "note": "total minus the segments the text names" if derived else None,
+    }
+
+
+def implied_total(shares: dict[float, float], *, low: int, high: int, decimals: int = 1) -> list[int]:
+    """Every whole total in [low, high] for which count / total rounds to each stated percentage."""
+    return [
+        n
+        for n in range(low, high + 1)
+        if all(_round(100 * count / n, decimals) == pct for count, pct in shares.items())
+    ]
+
+
+def _round(x: float, decimals: int) -> float:
+    return float(Decimal(str(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) -> tuple[list[dict], dict[str, float]]:
+    """Bars a faithful figure needs that the text leaves implicit, and the values the checks use."""
+    value = {r["key"]: r["value"] for r in stated}
+    env = dict(value)
+    table = pd.DataFrame(report_rows)
+    derived = []
+    if not table.empty:
+        shops = table[(table["table_id"] == "表1") & ~table["is_summary"]].pivot(
+            index="row_label", columns="column", values="value"
+        )
+        address = table[(table["table_id"] == "表1") & (table["column"] == "address")].set_index("row_label")[
+            "value_raw"
+        ]
+        priced = shops.dropna(subset=["rent_yuan_month"])
+        env |= {
+            "sum_area_priced": float(priced["area_m2"].sum()),
+            "sum_rent_priced": float(priced["rent_yuan_month"].sum()),
+            "mean_rate_priced": float(priced["rent_per_m2_yuan_month"].mean()),
+            "max_rate_priced": float(priced["rent_per_m2_yuan_month"].max()),
+        }
+        for street, group in priced.groupby(address.reindex(priced.index)):
+            env[f"mean_rate_{street}"] = float(group["rent_per_m2_yuan_month"].mean())
+        summary = table[table["is_summary"]]
+        if len(summary):
+            env["table1_summary_rate"] = float(summary["value"].iloc[0])
+        services = table[table["table_id"] == "表2"]
+        for row in services.itertuples():
+            env[f"table2_{row.row_label}_{row.column}"] = row.value
+    if {"fig1_service", "fig2_trade", "fig2_tech", "fig2_culture"} <= set(value):
+        other = value["fig1_service"] - value["fig2_trade"] - value["fig2_tech"] - value["fig2_culture"]
+        derived.append(
+            _derived(
+                "图2",
+                "fig2_other",
+                "其他(物流、传媒、医疗、投资等)",
+                other,
+                "家",
+                doc_id,
+                "47 service firms minus the itemised ones",
+            )
+        )
+    shares = {
+        value[k]: value[f"{k}_share"]
+        for k in ("fig3_catering", "fig3_grocery", "fig3_hardware", "fig3_clothing", "fig3_massage", "fig3_supermarket")
+        if k in value
+    }
+    if shares and "fig3_total" in value:
+        candidates = implied_total(shares, low=int(value["fig3_total"]), high=2 * int(value["fig3_total"]))
+        if len(candidates) == 1:
+            n = candidates[0]
+            env["implied_fig3_total"] = n
+            listed = sum(value[k] for k in value if k.startswith("fig3_") and not k.endswith(("_share", "_total")))
+            derived.append(
+                _derived(
+                    "图3",
+                    "fig3_implied_total",
+                    "企业总数(由各占比推算)",
+                    n,
+                    "家",
+                    doc_id,
+                    "the only whole total that reproduces all stated shares",
+                )
+            )
+            derived.append(
+                _derived(
+                    "图3",
+                    "fig3_other",
+                    "其他类别(未列出)",
+                    n - listed,
+                    "家",
+                    doc_id,
+                    "implied total minus the listed classes (美容美发 included)",
+                )
+            )
+    return derived, env
+
+
+def _derived(figure, key, label, value, unit, doc_id, note) -> dict:
+    return {
+        "figure": figure,
+        "key": key,
+        "label": label,
+        "value": float(value),
+        "unit": unit,
+        "kind": "derived",
+        "doc_id": doc_id,
+        "line_start": None,
+        "quote": None,
+        "note": note,
+    }
+
+
+def run_checks(path: Path, env: dict[str, float], stated: list[dict], doc_id: str) -> list[dict]:
+    """Evaluate each reviewed check: claim, stated value, recomputed value, verdict."""
+    line_of = {r["key"]: r["line_start"] for r in stated}
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row_no, row in enumerate(csv.DictReader(handle), start=2):
+            if row["doc_id"] != doc_id:
+                continue
+            try:
+                stated_value = env[row["stated_key"]]
+                recomputed = _evaluate(row["formula"], env)
+            except KeyError as exc:
+                raise BuildError(
+                    located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
+                ) from exc
+            decimals = int(row["decimals"])
+            holds = abs(_round(recomputed, decimals) - stated_value) <= 0.5 * 10**-decimals + 1e-9
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "claim": row["claim"],
+                    "line_start": line_of.get(row["stated_key"]),
+                    "stated": stated_value,
+                    "recomputed": round(recomputed, 4),
+                    "difference": round(stated_value - recomputed, 4),
+                    "verdict": "holds" if holds else "does not hold",
+                    "formula": row["formula"],
+                    "note": row["note"] or None,
+                }
+            )
+    return rows
+
+
+def _evaluate(formula: str, env: dict[str, float]) -> float:
+    """Arithmetic over named values: + - * / and parentheses only."""
+    node = ast.parse(formula, mode="eval").body
+
+    def value(n: ast.AST) -> float:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = value(n.left), value(n.right)
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(n.op), a / b if b else float("nan"))
+        if isinstance(n, ast.Name):
+            return float(env[n.id])
+        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)):
+            return float(n.value)
+        raise ValueError(f"unsupported expression in {formula!r}")
+
+    return value(node)
