@@ -402,7 +402,11 @@ def run_checks(path: Path, env: dict[str, float], stated: list[dict], doc_id: st
                     located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
                 ) from exc
             decimals = int(row["decimals"])
-            holds = abs(_round(recomputed, decimals) - stated_value) <= 0.5 * 10**-decimals + 1e-9
+            tolerance = 0.5 * 10**-decimals + 1e-9
+            if row["bound"] == "at_least":  # "60%以上": a lower bound
+                holds = recomputed >= stated_value - tolerance
+            else:
+                holds = abs(_round(recomputed, decimals) - stated_value) <= tolerance
             rows.append(
                 {
                     "doc_id": doc_id,
