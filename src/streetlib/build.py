@@ -162,7 +162,7 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
             pd.DataFrame(report_rows, columns=[c.name for c in SCHEMAS["report_tables"]]), source_of, "column"
         ),
         "regions": _sorted(pd.DataFrame(regions), source_of, "region_id"),
-        "sections": _sorted(pd.DataFrame(sections).drop(columns=[]), source_of, "section_id"),
+        "sections": _sorted(pd.DataFrame(sections), source_of, "section_id"),
         "paragraphs": _sorted(paragraph_table, source_of, "para_id"),
         "quality_flags": pd.DataFrame(flags)
         .sort_values([*by_line, "kind", "found"], kind="stable", na_position="first")

@@ -113,7 +113,7 @@ def _values(
         "line_end": cell.last_line,
     }
     compound = COMPOUND.match(cell.text)
-    if compound or (column.endswith("_projects") and cell.text in MISSING and column in PART_COLUMNS):
+    if compound or (column in PART_COLUMNS and cell.text in MISSING):
         stem = column.removesuffix("_projects")
         count = float(compound["count"]) if compound else None
         amount = float(compound["amount"]) if compound else None
