@@ -288,3 +288,30 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_report(root: Path | None = None) -> str:
+    """What a build would find, per document, computed in memory (nothing is written)."""
+    raw = config.raw_dir(root)
+    corpus = read_corpus(raw)
+    tables = build_tables(corpus, raw, config.lexicon_dir(root), config.external_dir(root))
+    counts = pd.DataFrame({"doc_id": [d.doc_id for d in corpus.manifest.documents]}).set_index("doc_id")
+    for name, label in [
+        ("sections", "sections"),
+        ("paragraphs", "paragraphs"),
+        ("tasks", "task rows"),
+        ("indicators", "indicators"),
+        ("report_tables", "report cells"),
+        ("population", "population figures"),
+        ("quality_flags", "flags"),
+    ]:
+        counts[label] = tables[name].groupby("doc_id").size().reindex(counts.index, fill_value=0)
+    flags = tables["quality_flags"]
+    kinds = flags.groupby("kind").size().sort_values(ascending=False)
+    lines = [
+        f"{len(corpus.manifest.sources)} sources, {len(counts)} documents: the manifest and sources are valid.",
+        "",
+    ]
+    lines.append(counts.to_string())
+    lines += ["", "quality flags by kind:", kinds.to_string()]
+    return "\n".join(lines)

@@ -491,3 +491,53 @@ def read_corpus(raw: Path | None = None) -> Corpus:
                 )
             )
     return Corpus(manifest, lines)
+
+
+def add_document(args, *, root: Path | None = None) -> str:
+    """Copy a raw file into ``raw/`` and append its source and document entries to the manifest.
+
+    The new entries are validated with the rest of the manifest; if anything is
+    wrong the manifest and ``raw/`` are restored and the error is raised.
+    Returns the new doc_id.
+    """
+    import shutil
+
+    raw = config.raw_dir(root)
+    source = Path(args.path)
+    if not source.is_file():
+        raise SourceError(located(source, None, "no such file", "Give the path of the raw text."))
+    target = raw / source.name
+    if target.exists():
+        raise SourceError(
+            located(
+                target, None, "a raw file of that name exists", "Rename the new file; raw files are never replaced."
+            )
+        )
+    years = [int(y) for y in str(args.years).split("-")]
+    doc_id = args.doc_id or re.sub(r"[^a-z0-9]+", "_", source.stem.lower()).strip("_") or "new_document"
+    if not doc_id[0].isalpha():
+        doc_id = f"doc_{doc_id}"
+    data = source.read_bytes()
+    text = _decode(source, data, "utf-8")
+    n_lines = len(text.split("\n")) - (1 if text.endswith("\n") else 0)
+    entry = (
+        f'\n[[sources]]\nfile = "{source.name}"\nsha256 = "{hashlib.sha256(data).hexdigest()}"\nencoding = "utf-8"\n'
+        f'publisher = "{args.publisher}"\npublished = {dt.date.fromisoformat(args.published).isoformat()}\n'
+        f'published_in = ""\nurl = ""\nnote = "added by streetlib add; review the document entry below"\n'
+        f'\n[[documents]]\ndoc_id = "{doc_id}"\nsource = "{source.name}"\ntitle = "{args.title}"\n'
+        f'street = "{args.street}"\nstreet_en = "{args.street_en}"\ndistrict = "{args.district}"\n'
+        f'district_en = "{args.district_en}"\ndoc_type = "{args.doc_type}"\n'
+        f"year_start = {years[0]}\nyear_end = {years[-1]}\nline_start = 1\nline_end = {n_lines}\n"
+        f'parts = [{{ line_start = 1, line_end = {n_lines}, genre = "{args.genre}" }}]\n'
+    )
+    manifest = raw / config.MANIFEST_NAME
+    before = manifest.read_text(encoding="utf-8")
+    shutil.copyfile(source, target)
+    try:
+        manifest.write_text(before + entry, encoding="utf-8")
+        read_corpus(raw)
+    except BaseException:
+        manifest.write_text(before, encoding="utf-8")
+        target.unlink()
+        raise
+    return doc_id
