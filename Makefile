@@ -42,6 +42,7 @@ notebooks: build ## execute every notebook in place (outputs committed)
 reports: setup ## write the executed notebooks as HTML to reports/
 	@echo "==> writing HTML reports"
 	$(BIN)/jupyter nbconvert --to html --log-level=WARN --output-dir reports $(NOTEBOOKS)
+	$(BIN)/streetlib index-reports reports
 
 reproduce: notebooks reports ## from a fresh clone: set up, build, run every notebook, write figures/ and reports/
 	@echo "==> done: data/processed, figures/, reports/ are up to date"

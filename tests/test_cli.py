@@ -87,3 +87,12 @@ def test_add_refuses_to_replace_a_raw_file_and_leaves_the_manifest(data_root: Pa
     assert main(["--data", str(data_root), "add", str(bad), *args]) == 1
     assert (data_root / "raw" / config.MANIFEST_NAME).read_bytes() == manifest
     assert not (data_root / "raw" / "bad.txt").exists()
+
+
+def test_report_index_links_every_notebook_report(tmp_path: Path) -> None:
+    (tmp_path / "00_a.html").write_text("<h1 id='x'>00 · 语料概览<a>¶</a></h1>", encoding="utf-8")
+    (tmp_path / "01_b.html").write_text("<p>no title</p>", encoding="utf-8")
+    assert main(["index-reports", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<a href="00_a.html">00 · 语料概览</a>' in page and '<a href="01_b.html">01_b</a>' in page
+    assert '<meta charset="utf-8">' in page

@@ -10,7 +10,7 @@ from streetlib import __version__, config
 from streetlib.build import build, check_report
 from streetlib.datasets import load, table_names
 from streetlib.errors import StreetlibError
-from streetlib.export import export_csv, export_xlsx
+from streetlib.export import export_csv, export_xlsx, write_report_index
 from streetlib.manifest import add_document
 
 
@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="write every table with a data dictionary, for Excel or CSV users")
     export.add_argument("--xlsx", type=Path, help="workbook to write")
     export.add_argument("--csv", type=Path, help="folder to write CSV files into")
+    index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
+    index.add_argument("folder", type=Path, nargs="?", default=config.REPORTS_DIR)
     add = sub.add_parser("add", help="copy a raw document into data/raw and add a manifest entry for review")
     add.add_argument("path", type=Path)
     add.add_argument("--street", required=True, help="e.g. 新华路街道")
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {export_xlsx(args.xlsx, root=root)}")
             if args.csv:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
+        elif args.command == "index-reports":
+            print(f"wrote {write_report_index(args.folder)}")
         elif args.command == "add":
             entry = add_document(args, root=root)
             print(f"added {entry} to the manifest; review it, then run `streetlib check` and `make build`.")
