@@ -17,7 +17,7 @@ import pandas as pd
 
 from streetlib import config
 from streetlib.clean import Erratum, apply_errata, load_errata
-from streetlib.datasets import SCHEMAS
+from streetlib.datasets import SCHEMAS, quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.facts import population_facts
 from streetlib.indicators import indicator_rows
@@ -124,16 +124,15 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
             doc_checks = run_checks(raw / CHECK_FILE, env, stated, doc.doc_id)
             checks += doc_checks
             flags += [
-                {
-                    "doc_id": doc.doc_id,
-                    "source_file": doc.source,
-                    "line_start": c["line_start"],
-                    "line_end": c["line_start"],
-                    "kind": "report_claim_inconsistent",
-                    "found": f"{c['stated']:g}",
-                    "replacement": None,
-                    "note": f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})",
-                }
+                quality_flag(
+                    doc.doc_id,
+                    doc.source,
+                    c["line_start"],
+                    c["line_start"],
+                    "report_claim_inconsistent",
+                    f"{c['stated']:g}",
+                    f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})",
+                )
                 for c in doc_checks
                 if c["verdict"] != "holds"
             ]
@@ -204,16 +203,16 @@ def _sorted(frame: pd.DataFrame, source_of: dict[str, str], key: str) -> pd.Data
 def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
     """One quality flag per erratum: repairs applied and defects flagged."""
     return [
-        {
-            "doc_id": _doc_at(corpus, e.source, e.line),
-            "source_file": e.source,
-            "line_start": e.line,
-            "line_end": e.line,
-            "kind": f"erratum_{e.action}",
-            "found": e.found,
-            "replacement": e.replacement if e.action == "fix" else None,
-            "note": e.reason,
-        }
+        quality_flag(
+            _doc_at(corpus, e.source, e.line),
+            e.source,
+            e.line,
+            e.line,
+            f"erratum_{e.action}",
+            e.found,
+            e.reason,
+            replacement=e.replacement if e.action == "fix" else None,
+        )
         for e in errata
     ]
 
@@ -222,16 +221,15 @@ def duplicate_flags(paragraphs: pd.DataFrame, corpus: Corpus) -> list[dict]:
     source_of = {d.doc_id: d.source for d in corpus.manifest.documents}
     dups = paragraphs[paragraphs["is_duplicate"]]
     return [
-        {
-            "doc_id": row.doc_id,
-            "source_file": source_of[row.doc_id],
-            "line_start": row.line_start,
-            "line_end": row.line_end,
-            "kind": "duplicate_paragraph",
-            "found": row.text[:40],
-            "replacement": None,
-            "note": (f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"),
-        }
+        quality_flag(
+            row.doc_id,
+            source_of[row.doc_id],
+            row.line_start,
+            row.line_end,
+            "duplicate_paragraph",
+            row.text[:40],
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
+        )
         for row in dups.itertuples()
     ]
 

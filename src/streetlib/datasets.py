@@ -298,6 +298,29 @@ SCHEMAS |= {
 }
 
 
+def quality_flag(
+    doc_id: str | None,
+    source_file: str,
+    line_start: int | None,
+    line_end: int | None,
+    kind: str,
+    found: str,
+    note: str,
+    replacement: str | None = None,
+) -> dict:
+    """One row of ``quality_flags`` (every stage builds its flags through this)."""
+    return {
+        "doc_id": doc_id,
+        "source_file": source_file,
+        "line_start": line_start,
+        "line_end": line_end,
+        "kind": kind,
+        "found": found,
+        "replacement": replacement,
+        "note": note,
+    }
+
+
 def table_names() -> list[str]:
     """Names of every table ``streetlib build`` writes."""
     return sorted(SCHEMAS)

@@ -26,6 +26,8 @@ import re
 
 import pandas as pd
 
+from streetlib.datasets import quality_flag
+
 LABELS = {  # longest first: 境外常住人口 before 常住人口
     "境外常住人口": ("foreign", "total"),
     "常住人口": ("resident", "total"),
@@ -137,13 +139,4 @@ def _recompute_shares(rows: list[dict]) -> list[dict]:
 
 
 def _flag(p, source_of, line: int, found: str, note: str) -> dict:
-    return {
-        "doc_id": p.doc_id,
-        "source_file": source_of[p.doc_id],
-        "line_start": line,
-        "line_end": line,
-        "kind": "population_figure_missing",
-        "found": found,
-        "replacement": None,
-        "note": note,
-    }
+    return quality_flag(p.doc_id, source_of[p.doc_id], line, line, "population_figure_missing", found, note)

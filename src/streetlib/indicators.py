@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 
+from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
-from streetlib.tables import FoundTable, parse_rows
+from streetlib.tables import FoundTable, parse_complete_rows
 from streetlib.tasks import header_flags
 
 ATTRIBUTES = {"约束性": "binding", "预期性": "expected"}
@@ -53,17 +54,7 @@ def indicator_rows(
         if not set(f.table.columns) >= INDICATOR_COLUMNS:
             continue
         flags += header_flags(doc_id, source, f)
-        rows, trailing = parse_rows(f.table, layout=f.layout)
-        if trailing:
-            raise BuildError(
-                located(
-                    source,
-                    trailing[0].line,
-                    f"{len(trailing)} cells after the last row",
-                    "Check the table end.",
-                )
-            )
-        for row in rows:
+        for row in parse_complete_rows(f.table, layout=f.layout):
             name = row.values["indicator"].text
             unit_match = NAME_UNIT.search(name)
             unit = unit_match[1] if unit_match and unit_match[1] else None
@@ -122,13 +113,4 @@ def _flag(doc_id: str, source: str, cell, kind: str, found: str) -> dict:
         "indicator_unit_missing": "the unit bracket is empty; the unit is left missing",
         "indicator_target_unparsed": "target kept as found; no value parsed",
     }
-    return {
-        "doc_id": doc_id,
-        "source_file": source,
-        "line_start": cell.line,
-        "line_end": cell.last_line,
-        "kind": kind,
-        "found": found,
-        "replacement": None,
-        "note": notes[kind],
-    }
+    return quality_flag(doc_id, source, cell.line, cell.last_line, kind, found, notes[kind])

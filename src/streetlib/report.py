@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.tables import Cell, FoundTable, parse_rows
 from streetlib.tasks import header_flags
@@ -70,16 +71,15 @@ def report_tables(
         for kept in used:
             if f is not kept and _cells(f) == _cells(kept):
                 flags.append(
-                    {
-                        "doc_id": f.doc_id,
-                        "source_file": source,
-                        "line_start": f.table.line_start,
-                        "line_end": f.table.line_end,
-                        "kind": "duplicate_table",
-                        "found": f.table.header[0].text,
-                        "replacement": None,
-                        "note": f"byte-identical copy of the table at line {kept.table.line_start}; not read again",
-                    }
+                    quality_flag(
+                        f.doc_id,
+                        source,
+                        f.table.line_start,
+                        f.table.line_end,
+                        "duplicate_table",
+                        f.table.header[0].text,
+                        f"byte-identical copy of the table at line {kept.table.line_start}; not read again",
+                    )
                 )
     return rows, flags
 
@@ -154,18 +154,17 @@ def _consistency_flags(doc_id: str, source: str, found: FoundTable) -> list[dict
         stated = (int(total_count["value"]), float(total_amount["value"]))
         if (count, amount) != stated:
             flags.append(
-                {
-                    "doc_id": doc_id,
-                    "source_file": source,
-                    "line_start": row.line_start,
-                    "line_end": row.line_end,
-                    "kind": "report_table_inconsistent",
-                    "found": " | ".join(row.values[c].text for c in (*PART_COLUMNS, "total_projects", "total_amount")),
-                    "replacement": None,
-                    "note": f"{row.key.text}: parts add up to {count}个/{amount:g}万元, the row states "
+                quality_flag(
+                    doc_id,
+                    source,
+                    row.line_start,
+                    row.line_end,
+                    "report_table_inconsistent",
+                    " | ".join(row.values[c].text for c in (*PART_COLUMNS, "total_projects", "total_amount")),
+                    f"{row.key.text}: parts add up to {count}个/{amount:g}万元, the row states "
                     f"{stated[0]}个/{stated[1]:g}万元; kept as found (the totals imply the 公开招标 cell should read "
                     f"{stated[0] - int(parts[0]['count'])}个/{stated[1] - float(parts[0]['amount']):g}万元)",
-                }
+                )
             )
     return flags
 

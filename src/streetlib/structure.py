@@ -39,6 +39,7 @@ import pandas as pd
 
 from streetlib import config
 from streetlib.clean import normalise
+from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 
@@ -402,16 +403,15 @@ def _sequence_flags(doc: Document, sections: list[dict]) -> list[dict]:
         if not ok:
             expected = "1" if previous is None else f"{previous + 1}" + ("" if same_group else " or 1")
             flags.append(
-                {
-                    "doc_id": doc.doc_id,
-                    "source_file": doc.source,
-                    "line_start": s["line_start"],
-                    "line_end": s["line_end"],
-                    "kind": "heading_sequence",
-                    "found": f"{s['marker']}{s['title'][:30]}",
-                    "replacement": None,
-                    "note": f"heading number {number} where {expected} was expected",
-                }
+                quality_flag(
+                    doc.doc_id,
+                    doc.source,
+                    s["line_start"],
+                    s["line_end"],
+                    "heading_sequence",
+                    f"{s['marker']}{s['title'][:30]}",
+                    f"heading number {number} where {expected} was expected",
+                )
             )
         last_by_level[level] = number
         last_parent_by_level[level] = s["parent_id"]
@@ -419,16 +419,7 @@ def _sequence_flags(doc: Document, sections: list[dict]) -> list[dict]:
 
 
 def _flag(doc: Document, region: Region, kind: str, found: str, note: str) -> dict:
-    return {
-        "doc_id": doc.doc_id,
-        "source_file": doc.source,
-        "line_start": region.line_start,
-        "line_end": region.line_end,
-        "kind": kind,
-        "found": found,
-        "replacement": None,
-        "note": note,
-    }
+    return quality_flag(doc.doc_id, doc.source, region.line_start, region.line_end, kind, found, note)
 
 
 # --- duplicates --------------------------------------------------------------------------

@@ -266,6 +266,21 @@ def parse_rows(table: Table, *, layout: str) -> tuple[list[Row], list[Cell]]:
     return rows, pending
 
 
+def parse_complete_rows(table: Table, *, layout: str) -> list[Row]:
+    """:func:`parse_rows` for tables that end with their last row: trailing cells are an error."""
+    rows, trailing = parse_rows(table, layout=layout)
+    if trailing:
+        raise BuildError(
+            located(
+                table.source,
+                trailing[0].line,
+                f"{len(trailing)} cells ({trailing[0].text[:15]!r}…) after row {rows[-1].key.text}, the last row found",
+                "A sequence number jumps or the table has extra cells: check the numbering from this line.",
+            )
+        )
+    return rows
+
+
 def _category(pending: list[Cell], table: Table, has_category: bool, rows: list[Row], layout: str) -> Cell:
     if not has_category:
         at = pending[0].line

@@ -29,9 +29,9 @@ import re
 from pathlib import Path
 
 from streetlib import config
-from streetlib.datasets import DEPARTMENT_KINDS
+from streetlib.datasets import DEPARTMENT_KINDS, quality_flag
 from streetlib.errors import BuildError, located
-from streetlib.tables import FoundTable, Row, parse_rows
+from streetlib.tables import FoundTable, Row, parse_complete_rows
 
 CATEGORY_SYNONYMS = {"党的建设": "基层党建", "城区美化": "美丽社区"}
 QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4}
@@ -97,24 +97,14 @@ def task_tables(
         return [], [], []
     assigned = assign_titles(found, titles)
     tasks, links, flags = [], [], []
-    parsed = [parse_rows(f.table, layout=f.layout) for f in found]
-    names = [{r.values["task"].text for r in rows} for rows, _ in parsed]
-    for table_no, (f, (title, rule), (rows, trailing)) in enumerate(zip(found, assigned, parsed, strict=True), start=1):
-        if trailing:
-            raise BuildError(
-                located(
-                    source,
-                    trailing[0].line,
-                    f"{len(trailing)} cells ({trailing[0].text[:15]!r}…) after row {rows[-1].key.text}, "
-                    "the last row found",
-                    "A sequence number jumps or the table has extra cells: check the numbering from this line.",
-                )
-            )
+    parsed = [parse_complete_rows(f.table, layout=f.layout) for f in found]
+    names = [{r.values["task"].text for r in rows} for rows in parsed]
+    for table_no, (f, (title, rule), rows) in enumerate(zip(found, assigned, parsed, strict=True), start=1):
         scope, year, quarter = scope_of(title)
         flags += header_flags(doc_id, source, f)
         if f.adjacent_title != title:
             flags.append(
-                _flag(
+                quality_flag(
                     doc_id,
                     source,
                     f.table.line_start,
@@ -196,18 +186,6 @@ def _evidence(table_no: int, scope: str, names: list[set[str]], found: list, ass
 def header_flags(doc_id: str, source: str, found: FoundTable) -> list[dict]:
     """One flag per header cell the reader repaired (split over two lines, or damaged)."""
     return [
-        _flag(doc_id, source, line, line, "table_header_repaired", text, note) for line, text, note in found.table.notes
+        quality_flag(doc_id, source, line, line, "table_header_repaired", text, note)
+        for line, text, note in found.table.notes
     ]
-
-
-def _flag(doc_id: str, source: str, start: int, end: int, kind: str, found: str, note: str, replacement=None) -> dict:
-    return {
-        "doc_id": doc_id,
-        "source_file": source,
-        "line_start": start,
-        "line_end": end,
-        "kind": kind,
-        "found": found,
-        "replacement": replacement,
-        "note": note,
-    }
