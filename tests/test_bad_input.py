@@ -1,5 +1,11 @@
 """Damaged input: one clear error naming the file, the entry or line and what to do;
-``data/processed`` untouched."""
+``data/processed`` untouched.
+
+Damage inside tables (unknown department, missing cell, jumping sequence, no header) is in
+``test_tables.py``; a heading sequence that skips (a flag, not an error) in ``test_structure.py``;
+a notebook run against data that was never built in ``test_notebooks.py``; property tests
+(arbitrary text raises only streetlib errors) next to each reader.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,11 @@ from conftest import set_manifest_sha, set_source_field, snapshot
 
 from streetlib import config
 from streetlib.build import build
-from streetlib.errors import ManifestError, SourceError, StreetlibError
+from streetlib.errors import BuildError, ManifestError, SourceError, StreetlibError
+from streetlib.report import FIGURE_FILE
 
 PLAN = "changshoulu_2022_work_plan.txt"
+BUNDLE = "changbai_2021-2023_action_plan_bundle.txt"
 
 
 def edit_manifest(old: str, new: str, count: int = 1) -> Callable[[Path], None]:
@@ -36,6 +44,22 @@ def rewrite_source(transform: Callable[[bytes], bytes], *, record_sha: bool = Tr
             set_manifest_sha(root, PLAN, data)
 
     return apply
+
+
+def append_row(name: str, row: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        with (root / "raw" / name).open("a", encoding="utf-8") as handle:
+            handle.write(row + "\n")
+
+    return apply
+
+
+def append_figure_claim(row: str) -> Callable[[Path], None]:
+    return append_row(FIGURE_FILE, row)
+
+
+def append_erratum(row: str) -> Callable[[Path], None]:
+    return append_row(config.ERRATA_NAME, row)
 
 
 def to_gbk(data: bytes) -> bytes:
@@ -67,6 +91,35 @@ CASES = {
         rewrite_source(lambda b: b.replace(b"\n", b"\r\n")),
         SourceError,
         [PLAN, ":1", "CRLF", 'newline = "crlf"'],
+    ),
+    "truncated inside a character": (
+        rewrite_source(lambda b: b[: b.index("慈善超市".encode()) + 4]),
+        SourceError,
+        [PLAN, "ends inside a character", "looks truncated", "Restore the complete file"],
+    ),
+    "truncated at a line end": (
+        rewrite_source(lambda b: b"\n".join(b.split(b"\n")[:40]) + b"\n"),
+        ManifestError,
+        ["manifest.toml", "changshoulu_work_plan_2022", "past the end", "40 lines", "truncated"],
+    ),
+    "figure claim with no number": (
+        append_figure_claim(
+            "changbai_research_report_2021,图1,fig1_blank,年纳税总额,,亿元,2253,企业年纳税总额为2.3亿元"
+        ),
+        BuildError,
+        ["report_figures.csv:", "fig1_blank", "has no number", "Give the number"],
+    ),
+    "figure claim whose quote is elsewhere": (
+        append_figure_claim(
+            "changbai_research_report_2021,图1,fig1_moved,年纳税总额,2.3,亿元,9999,企业年纳税总额为2.3亿元"
+        ),
+        BuildError,
+        ["report_figures.csv:", "is not on line 9999", "verbatim"],
+    ),
+    "erratum that does not match its line": (
+        append_erratum(f"{BUNDLE},51,不在这一行的文字,替换,fix,test"),
+        BuildError,
+        ["errata.csv:", "不在这一行的文字", "line 51", "verbatim"],
     ),
     "empty file": (
         rewrite_source(lambda b: b""),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import add_source, document_entry
 
 import streetlib
 from streetlib import config
+from streetlib.build import build
 from streetlib.clean import apply_errata, load_errata
 from streetlib.manifest import read_corpus
 from streetlib.report import implied_total
@@ -60,3 +62,35 @@ def test_every_stated_share_and_total_of_figures_1_3_8_is_checked() -> None:
         assert key in checked, key
     for key in ["fig8_area", "fig8_rent", "fig8_mean_rate", "fig8_tumen_rate", "fig8_yanji_rate", "fig1_firms"]:
         assert key in checked
+
+
+NEW_REPORT = """新华路街道商业调研报告
+
+一、商业分布
+
+在20家餐饮企业中,番禺路(新华路-淮海西路)共有9家。其次是法华镇路(番禺路-定西路)、定西路(延安西路-新华路)各4家。
+
+图1 餐饮类企业街道分布
+
+五金店铺沿街分布较散,本次调研未能逐一统计。
+
+图2 五金类企业街道分布
+"""
+
+
+def test_a_new_report_gets_its_distribution_figures_and_a_flag_for_a_figure_without_numbers(data_root) -> None:
+    entry = document_entry(
+        "xinhualu_report_2024", "xinhualu_report.txt", (1, 11), [(1, 11, "research")], doc_type="research_report"
+    )
+    add_source(data_root, "xinhualu_report.txt", [entry], text=NEW_REPORT)
+    build(data_root, progress=False)
+    figures = streetlib.load_report_figures(root=data_root)
+    new = figures[figures["doc_id"] == "xinhualu_report_2024"].set_index("label")
+    assert new.loc["番禺路(新华路-淮海西路)", "value"] == 9
+    assert new.loc["法华镇路(番禺路-定西路)", "value"] == new.loc["定西路(延安西路-新华路)", "value"] == 4
+    assert new.loc["餐饮类企业合计", "value"] == 20 and new.loc["未列出路段", "value"] == 3
+    assert (new["line_start"].dropna() == 5).all()
+    flags = streetlib.load_quality_flags(root=data_root)
+    flagged = flags[(flags["doc_id"] == "xinhualu_report_2024") & (flags["kind"] == "figure_without_numbers")]
+    assert flagged["line_start"].tolist() == [11]
+    assert "图2" in flagged["note"].iloc[0]

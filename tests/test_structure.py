@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import add_source, document_entry, snapshot
+from conftest import add_source, document_entry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streetlib
-from streetlib import config
 from streetlib.build import build
 from streetlib.clean import apply_errata, load_errata, normalise
-from streetlib.errors import BuildError
 from streetlib.manifest import Document, Part, read_corpus
 from streetlib.structure import TOC_LINE, heading_of, load_boilerplate, segment_document
 
@@ -271,19 +269,6 @@ def test_a_part_boundary_inside_a_paragraph_is_flagged(data_root: Path) -> None:
     assert list(hit["line_start"]) == [16]
     p = streetlib.load_paragraphs(root=data_root).set_index("para_id")
     assert p.loc[p["line_start"] == 16, "genre"].tolist() == ["review"]
-
-
-def test_an_erratum_that_does_not_match_its_line_stops_the_build(data_root: Path) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    with (data_root / "raw" / config.ERRATA_NAME).open("a", encoding="utf-8") as handle:
-        handle.write(f"{BUNDLE},51,不在这一行的文字,替换,fix,test\n")
-    with pytest.raises(BuildError) as caught:
-        build(data_root, progress=False)
-    message = str(caught.value)
-    assert "errata.csv:" in message and "不在这一行的文字" in message and "line 51" in message
-    assert "verbatim" in message
-    assert snapshot(config.processed_dir(data_root)) == before
 
 
 # --- properties -----------------------------------------------------------------------------

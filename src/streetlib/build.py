@@ -117,7 +117,9 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         stated = (
             stated_figures(raw / FIGURE_FILE, lines[doc.source], doc.doc_id) if (raw / FIGURE_FILE).is_file() else []
         )
-        stated += distribution_figures(doc_regions, doc.doc_id, lines[doc.source])
+        distributions, distribution_flags = distribution_figures(doc_regions, doc.doc_id, doc.source, lines[doc.source])
+        stated += distributions
+        flags += distribution_flags
         derived, env = derived_figures(stated, doc_rows, doc.doc_id)
         figures += stated + derived
         if (raw / CHECK_FILE).is_file():

@@ -424,6 +424,15 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if exc.reason == "unexpected end of data":  # a download or copy cut short inside a character
+            raise SourceError(
+                located(
+                    path,
+                    line,
+                    f"ends inside a character (byte {exc.start} of {len(data)}): the file looks truncated",
+                    "Restore the complete file as received, then review it and record its sha256.",
+                )
+            ) from exc
         guess = guess_encoding(data)
         hint = (
             f'it decodes as {guess}: if that is right, declare encoding = "{guess}" in its manifest entry '
@@ -487,7 +496,8 @@ def read_corpus(raw: Path | None = None) -> Corpus:
                     manifest.path,
                     f"document {d.doc_id!r}",
                     f"line range {d.line_start}-{d.line_end} runs past the end of {d.source} ({n} lines)",
-                    "Fix line_start/line_end (and its parts) to lie inside the source.",
+                    "Fix line_start/line_end (and its parts) to lie inside the source; if the file was "
+                    "cut short (truncated), restore the complete file.",
                 )
             )
     return Corpus(manifest, lines)

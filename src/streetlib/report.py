@@ -193,12 +193,23 @@ def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
         for row_no, row in enumerate(csv.DictReader(handle), start=2):
             if row["doc_id"] != doc_id:
                 continue
-            line = int(row["line"])
-            if row["quote"] not in lines[line - 1]:
+            try:
+                value = float(row["value"])
+                line = int(row["line"])
+            except (TypeError, ValueError):
+                raise BuildError(
+                    located(
+                        path,
+                        row_no,
+                        f"claim {row['key']!r} has no number (value {row['value']!r}, line {row['line']!r})",
+                        "Give the number as stated in the quote and the raw line it is on.",
+                    )
+                ) from None
+            if not 1 <= line <= len(lines) or row["quote"] not in lines[line - 1]:
                 raise BuildError(
                     located(path, row_no, f"quote {row['quote']!r} is not on line {line}", "Quote the line verbatim.")
                 )
-            if f"{float(row['value']):g}" not in row["quote"].replace(",", ""):
+            if f"{value:g}" not in row["quote"].replace(",", ""):
                 raise BuildError(
                     located(path, row_no, f"value {row['value']} is not in its quote", "Fix the value or the quote.")
                 )
@@ -207,7 +218,7 @@ def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
                     "figure": row["figure"],
                     "key": row["key"],
                     "label": row["label"],
-                    "value": float(row["value"]),
+                    "value": value,
                     "unit": row["unit"],
                     "kind": "stated",
                     "doc_id": doc_id,
@@ -219,15 +230,17 @@ def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
     return rows
 
 
-def distribution_figures(regions: list, doc_id: str, lines: list[str]) -> list[dict]:
-    """Street-segment counts behind the "图N …企业街道分布" figures, by rule.
+def distribution_figures(regions: list, doc_id: str, source: str, lines: list[str]) -> tuple[list[dict], list[dict]]:
+    """Street-segment counts behind the "图N …企业街道分布" figures, by rule; and flags.
 
     The numbers are in the paragraph right before the caption: each sentence
     lists one or more segments (``延吉东路(图们路-松花江路)``) and ends with their
     count (``共有19家``, ``各8家``, ``均为7家``); ``在75家…企业中`` gives the total. The
-    segments the text does not locate become a derived "未列出" bar.
+    segments the text does not locate become a derived "未列出" bar. A caption
+    whose paragraph gives no count is flagged ``figure_without_numbers``.
     """
-    rows = []
+    rows: list[dict] = []
+    flags: list[dict] = []
     for before, caption in pairwise(regions):
         match = DISTRIBUTION_CAPTION.match(caption.text or "") if caption.kind == "caption" else None
         if not match or before.kind != "paragraph":
@@ -235,6 +248,7 @@ def distribution_figures(regions: list, doc_id: str, lines: list[str]) -> list[d
         figure = match.group(1)
         total = None
         listed = 0
+        found = len(rows)
         for sentence in re.split(r"[。]", before.text):
             if total is None and TOTAL_IN.search(sentence):
                 total = int(TOTAL_IN.search(sentence)["total"])
@@ -257,7 +271,20 @@ def distribution_figures(regions: list, doc_id: str, lines: list[str]) -> list[d
                     figure, f"{figure}_unlisted", "未列出路段", total - listed, doc_id, None, None, derived=True
                 )
             )
-    return rows
+        if len(rows) == found:
+            flags.append(
+                quality_flag(
+                    doc_id,
+                    source,
+                    caption.line_start,
+                    caption.line_end,
+                    "figure_without_numbers",
+                    caption.text,
+                    f"the paragraph before {figure} (lines {before.line_start}-{before.line_end}) gives no "
+                    "segment count or total, so the figure cannot be redrawn from the text",
+                )
+            )
+    return rows, flags
 
 
 def _line_of(text: str, region, lines: list[str]) -> int:
