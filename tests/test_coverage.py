@@ -84,13 +84,3 @@ def test_matrix_totals_equal_the_tables() -> None:
     follow = coverage.follow_through(tasks, links)
     assert len(follow) == 18 and follow["matched_by"].notna().all()
     assert (follow["annual_lists"] >= 1).all()
-
-
-def test_english_labels_come_from_the_glossary() -> None:
-    tasks, links = streetlib.load_tasks(), streetlib.load_task_departments()
-    english = coverage.in_language(coverage.responsibility_matrix(tasks, links), "en")
-    assert "Party Building Office" in english.index and "Party building" in english.columns
-    assert not any(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in [*english.index, *english.columns])
-    with pytest.raises(KeyError, match="no English label"):
-        coverage.in_language(pd.DataFrame({"未知": [1]}, index=["党建办"]), "en")
-    assert coverage.in_language(english, "zh") is english

@@ -2,8 +2,9 @@
 
 The data root defaults to the ``data/`` folder of the project checkout; set the
 ``STREETLIB_DATA`` environment variable to point the library at another one (a
-copy with a new document, a test fixture). Figures and reports always go to the
-checkout's ``figures/`` and ``reports/``.
+copy with a new document, a test fixture). Figures go to the checkout's ``figures/``
+unless ``STREETLIB_FIGURES`` names another folder (a run over a copy must not
+overwrite the committed figures); reports go to ``reports/``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ def cache_dir() -> Path:
     """Token cache folder: ``$STREETLIB_CACHE`` if set, else ``<project>/.cache/streetlib``."""
     override = os.environ.get("STREETLIB_CACHE")
     return Path(override).expanduser().resolve() if override else PROJECT_ROOT / ".cache" / "streetlib"
+
+
+def figures_dir() -> Path:
+    """Figure folder: ``$STREETLIB_FIGURES`` if set, else ``<project>/figures``."""
+    override = os.environ.get("STREETLIB_FIGURES")
+    return Path(override).expanduser().resolve() if override else FIGURES_DIR
 
 
 def data_root() -> Path:

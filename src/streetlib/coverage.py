@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from streetlib import config
 
 PERIOD = "{year}Q{quarter}"
 PUNCTUATION = re.compile(r"[\s,。、;:“”‘’《》()\-—·]")
@@ -238,33 +235,3 @@ def department_mentions(paragraphs: pd.DataFrame, departments: pd.DataFrame, *, 
         return pd.DataFrame()
     frame.index.names = ["department", by]
     return frame.unstack(fill_value=0).sort_index()
-
-
-def glossary(*, root: Path | None = None) -> dict[str, str]:
-    """Chinese → English labels: departments (from the departments lexicon) and ``data/lexicon/glossary.csv``."""
-    lexicon = config.lexicon_dir(root)
-    terms = pd.read_csv(lexicon / "glossary.csv", dtype=str)
-    deps = pd.read_csv(lexicon / "departments.csv", dtype=str)
-    return dict(zip(terms["zh"], terms["en"], strict=True)) | dict(
-        zip(deps["department"], deps["department_en"], strict=True)
-    )
-
-
-def in_language(frame: pd.DataFrame, lang: str = "zh", *, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Relabel a matrix's index and columns in ``lang`` ("zh" keeps them; "en" uses the glossary).
-
-    Raises
-    ------
-    KeyError
-        For ``lang="en"`` when a label has no English entry (so no figure shows an untranslated label).
-    """
-    if lang == "zh":
-        return frame
-    if lang != "en":
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    labels = labels if labels is not None else glossary()
-    missing = sorted({*map(str, frame.index), *map(str, frame.columns)} - set(labels) - {"total"})
-    missing = [m for m in missing if re.search(r"[\u4e00-\u9fff]", m)]
-    if missing:
-        raise KeyError(f"no English label for {missing}: add them to data/lexicon/glossary.csv")
-    return frame.rename(index=lambda x: labels.get(x, x), columns=lambda x: labels.get(x, x))

@@ -31,3 +31,7 @@ def located(path: object, where: str | int | None, problem: str, fix: str) -> st
     """Format an error message: ``file[:where]: problem. fix``."""
     place = f"{path}" if where is None else f"{path}:{where}"
     return f"{place}: {problem}. {fix}"
+
+
+class LabelError(StreetlibError):
+    """A label has no entry in the glossary for the language asked for."""

@@ -17,8 +17,11 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
-from streetlib import config
+from streetlib import config, labels
+from streetlib.errors import LabelError
+from streetlib.labels import check_lang, has_han
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FIGURE_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
@@ -67,7 +70,7 @@ def use_house_style() -> None:
     )
 
 
-def save_figure(fig: Figure, name: str, *, directory: Path | None = None) -> list[Path]:
+def save_figure(fig: Figure, name: str, *, lang: str = "zh", directory: Path | None = None) -> list[Path]:
     """Write ``fig`` as ``<name>.png`` and ``<name>.svg``; return the paths.
 
     Parameters
@@ -76,12 +79,15 @@ def save_figure(fig: Figure, name: str, *, directory: Path | None = None) -> lis
         The figure to save.
     name
         ``NN_name``: the notebook number and a snake_case name, e.g. ``"00_timeline"``.
+    lang
+        ``"en"`` refuses (before writing anything) a figure that still shows Chinese.
     directory
-        Where to write (default: the project's ``figures/``).
+        Where to write (default: ``$STREETLIB_FIGURES`` or the project's ``figures/``).
     """
     if not FIGURE_NAME.match(name):
         raise ValueError(f"figure name {name!r} must look like '00_corpus_timeline' (NN_ + snake_case).")
-    directory = directory or config.FIGURES_DIR
+    check_language(fig, lang)
+    directory = directory or config.figures_dir()
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
@@ -94,24 +100,48 @@ def save_figure(fig: Figure, name: str, *, directory: Path | None = None) -> lis
 use_house_style()
 
 
+def figure_texts(fig: Figure) -> list[str]:
+    """Every visible non-empty text of a figure: titles, labels, tick labels, legends, notes."""
+    fig.canvas.draw()  # tick labels exist only once the figure is drawn
+    found = []
+    for artist in fig.findobj(Text):
+        if artist.get_visible() and artist.get_text().strip():
+            found.append(artist.get_text())
+    return found
+
+
+def check_language(fig: Figure, lang: str) -> None:
+    """Raise LabelError if an English figure (``lang="en"``) shows any Chinese text."""
+    if check_lang(lang) == "zh":
+        return
+    chinese = sorted({t for t in figure_texts(fig) if has_han(t)})
+    if chinese:
+        raise LabelError(
+            f"an English figure would show untranslated labels {chinese}: add them to "
+            'data/lexicon/glossary.csv or pass the text as {"zh": ..., "en": ...}.'
+        )
+
+
 def bar_chart(
     values: pd.Series,
     *,
-    title: str,
-    xlabel: str,
+    title: labels.Text,
+    xlabel: labels.Text,
     derived: Iterable[str] = (),
-    note: str | None = None,
+    note: labels.Text | None = None,
     color: str = PALETTE[0],
+    lang: str = "zh",
 ) -> Figure:
     """A horizontal bar chart of a labelled series, largest on top.
 
     Bars named in ``derived`` (numbers the source leaves implicit) are hatched and
-    lighter, so a redrawn figure shows what was read and what was inferred.
+    lighter, so a redrawn figure shows what was read and what was inferred. Texts are
+    strings (translated by the glossary for ``lang="en"``) or ``{"zh": …, "en": …}``.
     """
     import matplotlib.pyplot as plt
 
-    derived = set(derived)
-    ordered = values.sort_values()
+    derived = {labels.translate(d, lang) for d in derived}
+    ordered = labels.relabel(values, lang).sort_values()
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(ordered) + 1.4))
     bars = ax.barh(ordered.index.astype(str), ordered.to_numpy(), color=color)
     for bar, label in zip(bars, ordered.index, strict=True):
@@ -119,12 +149,39 @@ def bar_chart(
             bar.set_alpha(0.45)
             bar.set_hatch("//")
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():g}", va="center", fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    ax.set_xlabel(labels.text(xlabel, lang))
+    ax.set_title(labels.text(title, lang))
     ax.set_xlim(0, ordered.max() * 1.15)
     if note:
-        add_note(ax, note)
+        add_note(ax, labels.text(note, lang))
+    check_language(fig, lang)
     return fig
+
+
+def heatmap(
+    matrix: pd.DataFrame,
+    *,
+    title: labels.Text,
+    xlabel: labels.Text = "",
+    ylabel: labels.Text = "",
+    fmt: str = "d",
+    cmap: str = "Blues",
+    ax=None,
+    lang: str = "zh",
+) -> Figure:
+    """An annotated heatmap of a labelled matrix (rows and columns translated for ``lang="en"``)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    matrix = labels.relabel(matrix, lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 + 0.75 * matrix.shape[1], 1.2 + 0.4 * matrix.shape[0]))
+    sns.heatmap(matrix, annot=True, fmt=fmt, cmap=cmap, cbar=False, ax=ax)
+    ax.set_title(labels.text(title, lang))
+    ax.set_xlabel(labels.text(xlabel, lang))
+    ax.set_ylabel(labels.text(ylabel, lang))
+    check_language(ax.figure, lang)
+    return ax.figure
 
 
 def add_note(ax, note: str) -> None:
