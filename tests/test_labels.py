@@ -7,6 +7,7 @@ import inspect
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from conftest import add_source, document_entry
 
 import streetlib
 from streetlib import coverage, labels, plotting
@@ -114,3 +115,11 @@ def test_an_english_figure_with_an_untranslated_label_fails(tmp_path) -> None:
     assert not list(tmp_path.iterdir()), "nothing is written for a refused figure"
     plotting.save_figure(fig, "99_check", lang="zh", directory=tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_new_street_is_translated_from_its_manifest_entry(data_root) -> None:
+    entry = document_entry("hongmei", "hm.txt", (1, 1), [(1, 1, "plan")], street="虹梅路街道", street_en="Hongmei Rd")
+    add_source(data_root, "hm.txt", [entry], text="虹梅路街道工作计划\n")
+    english = labels.glossary(root=data_root)
+    assert english["虹梅路街道"] == "Hongmei Rd" and english["长宁区"] == "Changning District"
+    assert "虹梅路街道" not in labels.glossary()

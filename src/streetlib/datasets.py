@@ -350,9 +350,11 @@ def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
         raise StreetlibError(f"unknown table {name!r}. Valid names: {', '.join(table_names())}.")
     path = table_path(name, root=root)
     if not path.is_file():
+        data = path.parent.parent
         raise DataNotBuiltError(
-            f"{path}: table {name!r} has not been built. Run `streetlib build` (or `make build`) "
-            "in the project, or point STREETLIB_DATA at a data folder that holds processed/."
+            f"{path}: table {name!r} has not been built. Run `streetlib --data {data} build` "
+            "(`make build` for the project's own data/), or point STREETLIB_DATA at a data folder "
+            "that holds processed/."
         )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     expected = [c.name for c in SCHEMAS[name]]

@@ -11,6 +11,7 @@ glossary has it, otherwise term by term (longest first: ``延吉东路(图们路
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -29,18 +30,26 @@ Text = str | Mapping[str, str]
 
 
 def glossary(*, root: Path | None = None) -> dict[str, str]:
-    """Chinese → English: ``glossary.csv`` and the departments lexicon (names and aliases)."""
-    return dict(_glossary(config.lexicon_dir(root)))
+    """Chinese → English: ``glossary.csv``, the departments lexicon (names and aliases), and the
+    street and district names the manifest gives in English (so a new street needs no glossary row)."""
+    return dict(_glossary(config.lexicon_dir(root), config.raw_dir(root) / config.MANIFEST_NAME))
 
 
 @cache
-def _glossary(lexicon: Path) -> tuple[tuple[str, str], ...]:
+def _glossary(lexicon: Path, manifest: Path) -> tuple[tuple[str, str], ...]:
     terms = pd.read_csv(lexicon / "glossary.csv", dtype=str, keep_default_na=False)
     deps = pd.read_csv(lexicon / "departments.csv", dtype=str, keep_default_na=False)
     pairs = dict(zip(terms["zh"], terms["en"], strict=True))
     for row in deps.itertuples():
         for name in [row.department, *filter(None, row.aliases.split(";"))]:
             pairs.setdefault(name.strip(), row.department_en)
+    if manifest.is_file():
+        with manifest.open("rb") as handle:
+            documents = tomllib.load(handle).get("documents", [])
+        for doc in documents:
+            for key in ("street", "district"):
+                if isinstance(doc.get(key), str) and isinstance(doc.get(f"{key}_en"), str):
+                    pairs.setdefault(doc[key], doc[f"{key}_en"])
     return tuple(pairs.items())
 
 

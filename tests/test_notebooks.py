@@ -1,0 +1,113 @@
+"""The notebooks on data other than the committed build.
+
+A partner's workflow, end to end: ``streetlib add`` a document of another street (with a
+heading outline, population figures and a short task table), ``streetlib build``, and every
+notebook runs on it (``STREETLIB_DATA``) without a code change; and a notebook pointed at a
+data folder that was never built stops at its first load with a message that says what to run.
+Figures go to a temporary folder (``STREETLIB_FIGURES``): the committed ones stay as they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import FIXTURES, REAL_DATA, snapshot
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+import streetlib
+from streetlib import config, datasets
+from streetlib.cli import main
+
+NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NEW_FILE = "hongmeilu_2025_work_plan.txt"
+NEW_DOC = "hongmeilu_2025_work_plan"
+NEW_STREET = "虹梅路街道"
+ADD = [
+    "--street", NEW_STREET, "--street-en", "Hongmei Road Subdistrict", "--district", "徐汇区",
+    "--district-en", "Xuhui District", "--doc-type", "work_plan", "--published", "2025-01-20",
+    "--publisher", "虹梅路街道办事处", "--title", "虹梅路街道2025年工作计划", "--years", "2025",
+]  # fmt: skip
+# notebooks that compare streets must show the new one; 04 (the 长白新村 report) and 05 (a fixed case) need only run
+COMPARES_STREETS = {"00_corpus_overview", "01_topic_models", "02_age_structure", "03_task_coverage"}
+
+
+def execute(path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, out: Path) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel against ``data``, writing figures and cache under ``out``."""
+    monkeypatch.setenv("STREETLIB_DATA", str(data))
+    monkeypatch.setenv("STREETLIB_FIGURES", str(out / "figures"))
+    monkeypatch.setenv("STREETLIB_CACHE", str(out / "cache"))
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": path.parent}})
+    client.execute()
+    return notebook
+
+
+def output_text(notebook: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            for key in ("text/plain", "text/html"):
+                parts.append(output.get("data", {}).get(key, ""))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of data/ with a new street's document added and built through the command line."""
+    root = tmp_path_factory.mktemp("new_street") / "data"
+    for sub in ("raw", "lexicon", "external"):
+        shutil.copytree(REAL_DATA / sub, root / sub)
+    download = root.parent / NEW_FILE
+    shutil.copy(FIXTURES / NEW_FILE, download)
+    assert main(["--data", str(root), "add", str(download), *ADD]) == 0
+    assert main(["--data", str(root), "check"]) == 0
+    assert main(["--data", str(root), "build"]) == 0
+    return root
+
+
+def test_the_new_document_reaches_every_table(new_street_data: Path) -> None:
+    expected = {"documents", "regions", "sections", "paragraphs", "tasks", "population"}
+    for name in datasets.table_names():
+        table = streetlib.load(name, root=new_street_data)
+        if name in expected:
+            assert (table["doc_id"] == NEW_DOC).any(), name
+    links = streetlib.load_task_departments(root=new_street_data)
+    assert links["task_id"].str.startswith(f"{NEW_DOC}:").sum() == 6
+    tasks = streetlib.load_tasks(root=new_street_data)
+    assert tasks.loc[tasks["doc_id"] == NEW_DOC, "task"].tolist() == [
+        "深化区域化党建",
+        "推进两新组织覆盖",
+        "新增社区食堂",
+        "推进垃圾分类",
+    ]
+    population = streetlib.load_population(root=new_street_data)
+    new = population[population["doc_id"] == NEW_DOC].set_index("measure")["value"]
+    assert new.to_dict() == {"total": 52000, "age_60_plus": 18200, "age_80_plus": 3100}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_runs_on_a_new_street(
+    path: Path, new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figures_before = snapshot(config.FIGURES_DIR)
+    notebook = execute(path, monkeypatch, new_street_data, tmp_path)
+    if path.stem in COMPARES_STREETS:
+        assert NEW_STREET in output_text(notebook) or NEW_DOC in output_text(notebook), path.stem
+    assert list((tmp_path / "figures").glob(f"{path.stem[:2]}_*.png")), "figures go to STREETLIB_FIGURES"
+    assert snapshot(config.FIGURES_DIR) == figures_before, "the committed figures are untouched"
+
+
+def test_a_notebook_on_unbuilt_data_says_what_to_run(
+    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(CellExecutionError) as caught:
+        execute(NOTEBOOKS[0], monkeypatch, data_root, tmp_path)
+    message = str(caught.value)
+    assert "DataNotBuiltError" in message and "has not been built" in message
+    assert f"streetlib --data {data_root} build" in message
+    assert not (tmp_path / "figures").exists()
