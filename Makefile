@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup build notebooks reports reproduce test lint format clean
+.PHONY: help setup browser build notebooks reports reproduce test lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -28,6 +28,18 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 setup: $(STAMP) ## create .venv with the pinned versions and install streetlib into it
+
+# The browser test needs Debian's chromium, chromium-driver and a CJK font. Installed with apt as root
+# (or sudo without a password); anywhere else the browser tests are skipped and say why.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+browser: ## install headless Chromium and CJK fonts for the browser test (apt; skipped where impossible)
+	@if dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "==> cannot install $(BROWSER_PACKAGES) (not root, no sudo): browser tests will be skipped"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "==> no apt-get: browser tests will be skipped"; exit 0; fi; \
+	echo "==> installing $(BROWSER_PACKAGES) with apt"; \
+	($$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+	  $(BROWSER_PACKAGES)) >/dev/null || echo "==> apt could not install them: browser tests will be skipped"
 
 build: setup ## rebuild data/processed from data/raw (deterministic, atomic)
 	$(BIN)/streetlib build
@@ -47,7 +59,7 @@ reports: setup ## write the executed notebooks as HTML to reports/
 reproduce: notebooks reports ## from a fresh clone: set up, build, run every notebook, write figures/ and reports/
 	@echo "==> done: data/processed, figures/, reports/ are up to date"
 
-test: setup ## pytest (library, data contracts, bad input) and nbval on every notebook
+test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lint: setup ## ruff lint and format check (library, tests, notebooks)

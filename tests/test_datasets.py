@@ -31,7 +31,7 @@ def test_unknown_table_lists_valid_names() -> None:
 
 
 def test_unbuilt_data_root_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(DataNotBuiltError, match=r"streetlib build"):
+    with pytest.raises(DataNotBuiltError, match=r"streetlib --data \S+ build"):
         streetlib.load_documents(root=tmp_path)
 
 
