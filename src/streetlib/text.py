@@ -20,14 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import jieba
 import jieba.posseg
 import pandas as pd
+from tqdm.auto import tqdm
 
 from streetlib import config
 
@@ -38,6 +41,9 @@ NUMBER = re.compile(r"^[\d.%]+$")
 # dictionary is consulted; widen it to include 〇.
 jieba.re_han_default = re.compile("([\u4e00-\u9fd5\u3007a-zA-Z0-9+#&._%\\-]+)", re.U)
 jieba.setLogLevel(logging.WARNING)
+
+
+BACKENDS = ("jieba", "jieba_fast", "rjieba")  # jieba is the default and makes every committed output
 
 
 def dictionary_path(root: Path | None = None) -> Path:
@@ -51,34 +57,150 @@ def dictionary_terms(root: Path | None = None) -> list[str]:
 
 def dictionary_hash(root: Path | None = None) -> str:
     """Hash of the user dictionary and the jieba version: the cache key's first half."""
-    digest = hashlib.sha256(dictionary_path(root).read_bytes())
-    digest.update(jieba.__version__.encode())
-    return digest.hexdigest()[:16]
+    return segmenter(root).key
+
+
+@dataclass(frozen=True)
+class Segmenter:
+    """A picklable segmentation function: the dictionary travels with it, so worker
+    processes and cluster nodes need no data folder. Each process builds its engine once."""
+
+    terms: tuple[str, ...]
+    key: str
+    backend: str = "jieba"
+
+    def __call__(self, text: str) -> list[str]:
+        return [t for t in _engine(self.key, self.backend, self.terms).lcut(text) if t.strip()]
+
+    def pos(self, text: str) -> list[tuple[str, str]]:
+        if self.backend != "jieba":
+            raise ValueError("part-of-speech tags come from the jieba backend only")
+        tagger = _tagger(self.key, self.terms)
+        return [(p.word, p.flag) for p in tagger.lcut(text) if p.word.strip()]
+
+
+def segmenter(root: Path | None = None, *, backend: str = "jieba") -> Segmenter:
+    """The segmenter for ``root``'s dictionary (re-read only when the file changes)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    path = dictionary_path(root)
+    stat = path.stat()
+    return _segmenter(str(path), stat.st_mtime_ns, stat.st_size, backend)
 
 
 @cache
-def _tokenizer(dict_hash: str, path: str) -> jieba.Tokenizer:
-    """One jieba tokenizer per dictionary version, built once per process."""
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for term in dictionary_terms(Path(path).parent.parent):
-        tokenizer.add_word(term, USER_FREQ, "nz")
-    return tokenizer
+def _segmenter(path: str, mtime_ns: int, size: int, backend: str) -> Segmenter:
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data)
+    digest.update(jieba.__version__.encode())
+    terms = [line.split()[0] for line in data.decode("utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return Segmenter(tuple(terms), digest.hexdigest()[:16], backend)
+
+
+class _RustEngine:
+    """rjieba behind jieba's ``lcut``."""
+
+    def __init__(self) -> None:
+        import rjieba
+
+        self.engine = rjieba.Jieba()
+
+    def add_word(self, term: str, freq: int, tag: str) -> None:
+        self.engine.add_word(term, freq, tag)
+
+    def lcut(self, text: str) -> list[str]:
+        return self.engine.cut(text)
+
+
+@cache
+def _engine(key: str, backend: str, terms: tuple[str, ...]):
+    """One engine per dictionary version and backend, built once per process."""
+    if backend == "jieba":
+        engine = jieba.Tokenizer()
+        engine.initialize()
+    elif backend == "jieba_fast":
+        import jieba_fast
+
+        jieba_fast.setLogLevel(logging.WARNING)
+        jieba_fast.re_han_default = jieba.re_han_default  # the same 〇 fix as jieba's
+        engine = jieba_fast.Tokenizer()
+        engine.initialize()
+    else:
+        engine = _RustEngine()
+    for term in terms:
+        engine.add_word(term, USER_FREQ, "nz")
+    return engine
+
+
+@cache
+def _tagger(key: str, terms: tuple[str, ...]) -> jieba.posseg.POSTokenizer:
+    """One tagger per engine: a POSTokenizer takes the user words' tags (nz) from its
+    tokenizer on first use and empties that table, so a second tagger would not see them."""
+    return jieba.posseg.POSTokenizer(_engine(key, "jieba", terms))
 
 
 def tokenizer(root: Path | None = None) -> jieba.Tokenizer:
-    return _tokenizer(dictionary_hash(root), str(dictionary_path(root)))
+    """The jieba tokenizer with the user dictionary (built once per process)."""
+    seg = segmenter(root)
+    return _engine(seg.key, seg.backend, seg.terms)
 
 
 def segment(text: str, *, root: Path | None = None) -> list[str]:
     """Tokens of ``text`` (stopwords and punctuation kept; whitespace dropped)."""
-    return [t for t in tokenizer(root).lcut(text) if t.strip()]
+    return segmenter(root)(text)
 
 
 def segment_pos(text: str, *, root: Path | None = None) -> list[tuple[str, str]]:
     """``(token, part-of-speech)`` pairs; dictionary terms are tagged ``nz``."""
-    pos = jieba.posseg.POSTokenizer(tokenizer(root))
-    return [(p.word, p.flag) for p in pos.lcut(text) if p.word.strip()]
+    return segmenter(root).pos(text)
+
+
+def segment_many(
+    texts: Sequence[str],
+    *,
+    n_jobs: int = 1,
+    chunk_chars: int = 200_000,
+    pos: bool = False,
+    backend: str = "jieba",
+    progress: bool = False,
+    root: Path | None = None,
+) -> list[list]:
+    """Segment many texts, in worker processes when ``n_jobs`` > 1; same result as serially.
+
+    Texts go to workers in chunks of about ``chunk_chars`` characters (few enough
+    round trips to amortise pickling, enough chunks to balance two cores); each
+    worker builds its jieba engine once and keeps it for later chunks.
+    """
+    seg = segmenter(root, backend=backend)
+    function = seg.pos if pos else seg
+    if n_jobs == 1 or len(texts) < 2:
+        iterator = tqdm(texts, disable=not progress, desc="segmenting", unit="text")
+        return [function(t) for t in iterator]
+    from joblib import Parallel, delayed
+
+    chunks = list(_chunks(texts, chunk_chars))
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_chunk)(function, c) for c in chunks)
+    out: list[list] = []
+    for result in tqdm(jobs, total=len(chunks), disable=not progress, desc="segmenting", unit="chunk"):
+        out.extend(result)
+    return out
+
+
+def _segment_chunk(function, texts: list[str]) -> list[list]:
+    return [function(t) for t in texts]
+
+
+def _chunks(texts: Sequence[str], chunk_chars: int):
+    chunk: list[str] = []
+    size = 0
+    for text in texts:
+        chunk.append(text)
+        size += len(text)
+        if size >= chunk_chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 @cache
@@ -103,6 +225,13 @@ def filter_tokens(
 ) -> list[str]:
     """Drop stopwords of the given lists, punctuation and bare numbers."""
     stop = stopwords(*stopword_lists, root=root)
+    return drop_tokens(tokens, stop, drop_punctuation=drop_punctuation, drop_numbers=drop_numbers)
+
+
+def drop_tokens(
+    tokens: Iterable[str], stop: frozenset[str], *, drop_punctuation: bool = True, drop_numbers: bool = True
+) -> list[str]:
+    """:func:`filter_tokens` with the stopword set given (picklable, for worker processes)."""
     return [
         t
         for t in tokens
@@ -119,6 +248,9 @@ class TokenCache:
         self.hits = 0
         self.misses = 0
         self._dirty = False
+
+    def has(self, text: str) -> bool:
+        return self.key(text) in self.entries
 
     @staticmethod
     def key(text: str) -> str:
@@ -138,7 +270,7 @@ class TokenCache:
     def save(self) -> None:
         if self._dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")  # notebooks may save at the same time
             tmp.write_text(json.dumps(self.entries, ensure_ascii=False, sort_keys=True), encoding="utf-8")
             tmp.replace(self.path)
             self._dirty = False
@@ -150,17 +282,25 @@ def tokenize(
     pos: bool = False,
     use_cache: bool = True,
     cache_folder: Path | None = None,
+    n_jobs: int = 1,
+    progress: bool = False,
     root: Path | None = None,
 ) -> pd.DataFrame:
     """One row per token: ``doc_id``, ``para_id``, ``position``, ``token`` (+ ``pos``).
 
-    Stopwords are kept; see :func:`filter_tokens` or filter the frame.
+    Texts the cache holds are looked up; the rest are segmented (in ``n_jobs``
+    worker processes if > 1) and added to it. Stopwords are kept; see
+    :func:`filter_tokens` or filter the frame.
     """
-    compute = (lambda t: [list(p) for p in segment_pos(t, root=root)]) if pos else (lambda t: segment(t, root=root))
+    texts = paragraphs["text"].tolist()
     store = TokenCache(dictionary_hash(root), cache_folder, pos=pos) if use_cache else None
+    missing = list(dict.fromkeys(t for t in texts if store is None or not store.has(t)))
+    computed = dict(
+        zip(missing, segment_many(missing, n_jobs=n_jobs, pos=pos, progress=progress, root=root), strict=True)
+    )
     rows = []
-    for doc_id, para_id, text in zip(paragraphs["doc_id"], paragraphs["para_id"], paragraphs["text"], strict=True):
-        tokens = store.get(text, compute) if store else compute(text)
+    for doc_id, para_id, text in zip(paragraphs["doc_id"], paragraphs["para_id"], texts, strict=True):
+        tokens = store.get(text, computed.__getitem__) if store else computed[text]
         for position, token in enumerate(tokens):
             rows.append((doc_id, para_id, position, *token) if pos else (doc_id, para_id, position, token))
     if store:

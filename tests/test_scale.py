@@ -1,0 +1,94 @@
+"""Parallel, distributed and cached segmentation give the serial result (speed is in benchmarks/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import streetlib
+from streetlib import config, scale, text
+
+
+@pytest.fixture(scope="module")
+def paragraphs():
+    return streetlib.load_paragraphs()[["doc_id", "para_id", "text"]]
+
+
+def serial_matrix(paragraphs, min_df: int = 2):
+    tokens = text.tokenize(paragraphs, use_cache=False)
+    tokens = tokens[tokens["token"].isin(set(text.filter_tokens(tokens["token"].unique())))]
+    return text.document_term_matrix(tokens, by="para_id", min_df=min_df)
+
+
+def test_worker_processes_give_the_serial_tokens(paragraphs) -> None:
+    texts = paragraphs["text"].tolist()
+    serial = text.segment_many(texts)
+    assert serial == [text.segment(t) for t in texts]
+    parallel = text.segment_many(texts, n_jobs=2, chunk_chars=20_000)
+    assert parallel == serial
+    assert text.segment_many(texts[:40], n_jobs=2, pos=True, chunk_chars=2_000) == [
+        text.segment_pos(t) for t in texts[:40]
+    ]
+
+
+def test_tokenize_in_parallel_equals_serial(paragraphs, tmp_path: Path) -> None:
+    serial = text.tokenize(paragraphs, use_cache=False)
+    parallel = text.tokenize(paragraphs, n_jobs=2, cache_folder=tmp_path)
+    assert parallel.equals(serial)
+
+
+def test_the_segmenter_is_picklable_and_carries_its_dictionary() -> None:
+    import pickle
+
+    segmenter = text.segmenter()
+    copy = pickle.loads(pickle.dumps(segmenter))
+    assert copy == segmenter and "一网统管" in copy.terms
+    assert copy("推进一网统管") == text.segment("推进一网统管")
+
+
+def test_dask_two_pass_matrix_equals_the_serial_one(paragraphs) -> None:
+    distributed = pytest.importorskip("distributed")
+    expected, expected_ids, expected_vocabulary = serial_matrix(paragraphs)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        matrix, ids, vocabulary = scale.document_term_matrix(paragraphs, scheduler=client, npartitions=7)
+    assert vocabulary == expected_vocabulary
+    assert ids == expected_ids
+    assert matrix.shape == expected.shape and (matrix != expected).nnz == 0
+
+
+def test_dask_local_schedulers_agree(paragraphs) -> None:
+    sample = paragraphs.head(60)
+    expected = serial_matrix(sample)
+    for scheduler in ("sync", "threads"):
+        matrix, ids, vocabulary = scale.document_term_matrix(sample, scheduler=scheduler, npartitions=4)
+        assert (ids, vocabulary) == expected[1:]
+        assert np.array_equal(matrix.toarray(), expected[0].toarray())
+
+
+def test_a_warm_cache_segments_nothing_and_a_dictionary_change_invalidates_it(
+    paragraphs, data_root: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(config.PROJECT_ROOT / "data" / "processed", data_root / "processed")
+    first = text.tokenize(paragraphs, cache_folder=tmp_path, root=data_root)
+    assert text.tokenize.last_cache.misses == paragraphs["text"].nunique()
+    again = text.tokenize(paragraphs, cache_folder=tmp_path, root=data_root)
+    assert text.tokenize.last_cache.misses == 0 and again.equals(first)
+    with (data_root / "lexicon" / "user_dict.txt").open("a", encoding="utf-8") as handle:
+        handle.write("治理现代化\n")
+    changed = text.tokenize(paragraphs, cache_folder=tmp_path, root=data_root)
+    assert text.tokenize.last_cache.misses == paragraphs["text"].nunique()
+    assert "治理现代化" in set(changed["token"])
+
+
+def test_dictionary_terms_keep_their_tag_on_every_call() -> None:
+    """jieba's POSTokenizer consumes the user-word tag table on first use; one tagger per engine."""
+    sentence = "完成第七次人口普查,推进一网统管。"
+    first, second = text.segment_pos(sentence), text.segment_pos(sentence)
+    assert first == second
+    assert ("一网统管", "nz") in second
