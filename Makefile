@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup browser build notebooks reports reproduce test lint format clean
+.PHONY: help setup browser build notebooks reports reproduce test bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -44,12 +44,14 @@ browser: ## install headless Chromium and CJK fonts for the browser test (apt; s
 build: setup ## rebuild data/processed from data/raw (deterministic, atomic)
 	$(BIN)/streetlib build
 
-notebooks: build ## execute every notebook in place (outputs committed)
-	@n=0; total=$(words $(NOTEBOOKS)); for nb in $(NOTEBOOKS); do n=$$((n+1)); \
-	  echo "==> [$$n/$$total] executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=WARN \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
-	done
+# Notebooks are independent (each reads data/processed and writes its own figures): run
+# NOTEBOOK_JOBS at a time; 01 (topic models) is the long one and starts first.
+NOTEBOOK_JOBS ?= 2
+notebooks: build ## execute every notebook in place (outputs committed), NOTEBOOK_JOBS at a time
+	@printf '%s\n' $(NOTEBOOKS) | xargs -P $(NOTEBOOK_JOBS) -I{} sh -c '\
+	  echo "==> executing {}"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=ERROR \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "{}"'
 
 reports: setup ## write the executed notebooks as HTML to reports/
 	@echo "==> writing HTML reports"
@@ -61,6 +63,9 @@ reproduce: notebooks reports ## from a fresh clone: set up, build, run every not
 
 test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+bench: build ## time every stage at 1x, 10x, 100x the corpus and the notebooks (~15 min); writes benchmarks/results/
+	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3
 
 lint: setup ## ruff lint and format check (library, tests, notebooks)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -22,15 +22,18 @@ import json
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import jieba
 import jieba.posseg
+import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from streetlib import config
 
@@ -186,6 +189,68 @@ def segment_many(
     return out
 
 
+def agreement(
+    texts: Sequence[str], backend: str, *, n_jobs: int = 1, root: Path | None = None
+) -> tuple[dict, pd.DataFrame]:
+    """How far ``backend`` agrees with jieba on ``texts``: a summary and the differing spans.
+
+    A token agrees when the backend produces the same token at the same place. The
+    spans table has one row per distinct disagreement (jieba's tokens, the backend's
+    tokens over the same characters) with how often it occurs, most frequent first.
+    """
+    reference = segment_many(texts, n_jobs=n_jobs, root=root)
+    candidate = segment_many(texts, n_jobs=n_jobs, backend=backend, root=root)
+    agreeing = 0
+    spans: Counter = Counter()
+    for ref, cand in zip(reference, candidate, strict=True):
+        same, differing = _compare_tokens(ref, cand)
+        agreeing += same
+        spans.update(differing)
+    n_ref = sum(map(len, reference))
+    summary = {
+        "backend": backend,
+        "texts": len(texts),
+        "characters": sum(map(len, texts)),
+        "jieba_tokens": n_ref,
+        "backend_tokens": sum(map(len, candidate)),
+        "agreeing_tokens": agreeing,
+        "token_agreement": agreeing / n_ref if n_ref else 1.0,
+        "identical_texts": sum(r == c for r, c in zip(reference, candidate, strict=True)),
+    }
+    table = pd.DataFrame([(r, c, n) for (r, c), n in spans.items()], columns=["jieba", backend, "count"]).sort_values(
+        ["count", "jieba"], ascending=[False, True], ignore_index=True
+    )
+    return summary, table
+
+
+def _compare_tokens(ref: list[str], cand: list[str]) -> tuple[int, list[tuple[str, str]]]:
+    """Tokens at the same character span in both, and the differing stretches between them."""
+    if "".join(ref) != "".join(cand):  # the backend changed the text itself: all of it differs
+        return 0, [(" / ".join(ref), " / ".join(cand))]
+    same, differing = 0, []
+    i = j = pos_ref = pos_cand = 0
+    start_i = start_j = 0
+    while i < len(ref) or j < len(cand):
+        if pos_ref == pos_cand and i < len(ref) and j < len(cand) and ref[i] == cand[j]:
+            if (start_i, start_j) != (i, j):
+                differing.append((" / ".join(ref[start_i:i]), " / ".join(cand[start_j:j])))
+            same += 1
+            pos_ref += len(ref[i])
+            pos_cand += len(cand[j])
+            i += 1
+            j += 1
+            start_i, start_j = i, j
+        elif j >= len(cand) or (i < len(ref) and pos_ref <= pos_cand):
+            pos_ref += len(ref[i])
+            i += 1
+        else:
+            pos_cand += len(cand[j])
+            j += 1
+    if (start_i, start_j) != (len(ref), len(cand)):
+        differing.append((" / ".join(ref[start_i:]), " / ".join(cand[start_j:])))
+    return same, differing
+
+
 def _segment_chunk(function, texts: list[str]) -> list[list]:
     return [function(t) for t in texts]
 
@@ -298,16 +363,24 @@ def tokenize(
     computed = dict(
         zip(missing, segment_many(missing, n_jobs=n_jobs, pos=pos, progress=progress, root=root), strict=True)
     )
-    rows = []
-    for doc_id, para_id, text in zip(paragraphs["doc_id"], paragraphs["para_id"], texts, strict=True):
-        tokens = store.get(text, computed.__getitem__) if store else computed[text]
-        for position, token in enumerate(tokens):
-            rows.append((doc_id, para_id, position, *token) if pos else (doc_id, para_id, position, token))
+    per_text = [store.get(t, computed.__getitem__) if store else computed[t] for t in texts]
+    lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = list(chain.from_iterable(per_text))
+    columns = {
+        "doc_id": np.repeat(paragraphs["doc_id"].to_numpy(dtype=object), lengths),
+        "para_id": np.repeat(paragraphs["para_id"].to_numpy(dtype=object), lengths),
+        "position": np.arange(len(flat), dtype=np.int64) - starts,
+    }
+    if pos:
+        columns["token"] = [t[0] for t in flat]
+        columns["pos"] = [t[1] for t in flat]
+    else:
+        columns["token"] = flat
     if store:
         store.save()
         tokenize.last_cache = store  # type: ignore[attr-defined]  # exposes hit/miss counts to tests and benchmarks
-    columns = ["doc_id", "para_id", "position", "token"] + (["pos"] if pos else [])
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(columns)
 
 
 def document_term_matrix(tokens: pd.DataFrame, *, by: str = "para_id", min_df: int = 2):

@@ -54,15 +54,22 @@ def fit(
     method: str = "lda",
     seed: int,
     doc_ids: list[str] | None = None,
+    learning_method: str = "batch",
+    max_iter: int = 50,
 ) -> TopicModel:
     """Fit a topic model; return tidy beta and gamma (topics numbered from 1).
 
     ``row_ids`` name the matrix rows (paragraph ids); ``doc_ids``, if given, the
     document of each row (default: the part of the paragraph id before ':p').
+    LDA is fitted in batch (the notebooks' setting); for corpora of tens of thousands
+    of paragraphs ``learning_method="online"`` with ``max_iter=10`` is several times
+    faster (see benchmarks/).
     """
     with threadpool_limits(limits=1):
         if method == "lda":
-            model = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch", max_iter=50)
+            model = LatentDirichletAllocation(
+                n_components=k, random_state=seed, learning_method=learning_method, max_iter=max_iter
+            )
             doc_topic = model.fit_transform(matrix)
         elif method == "nmf":
             model = NMF(n_components=k, random_state=seed, init="nndsvda", max_iter=500)
