@@ -66,6 +66,7 @@ test: setup browser ## pytest (library, data contracts, bad input) and nbval on 
 
 bench: build ## time every stage at 1x, 10x, 100x the corpus and the notebooks (~15 min); writes benchmarks/results/
 	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3
+	$(BIN)/python benchmarks/agreement.py
 
 lint: setup ## ruff lint and format check (library, tests, notebooks)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -112,3 +112,18 @@ def test_agreement_report_of_a_fast_backend(paragraphs, backend: str) -> None:
     )
     if backend == "jieba_fast":  # jieba's algorithm in C: the same tokens
         assert summary["token_agreement"] == 1.0 and spans.empty
+
+
+def test_a_cached_topic_model_equals_a_fresh_fit(paragraphs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streetlib import topics
+
+    monkeypatch.setenv("STREETLIB_CACHE", str(tmp_path))
+    matrix, ids, vocabulary = serial_matrix(paragraphs.head(120))
+    fresh = topics.fit(matrix, vocabulary, ids, k=4, seed=3, cache=False)
+    first = topics.fit(matrix, vocabulary, ids, k=4, seed=3)
+    assert list((tmp_path / "models").rglob("output.pkl")), "the fit was stored"
+    again = topics.fit(matrix, vocabulary, ids, k=4, seed=3)
+    for model in (first, again):
+        assert model.beta.equals(fresh.beta) and model.gamma.equals(fresh.gamma)
+    other = topics.fit(matrix, vocabulary, ids, k=4, seed=4)
+    assert not other.beta.equals(fresh.beta), "another seed is another entry"

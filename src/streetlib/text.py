@@ -46,6 +46,7 @@ jieba.re_han_default = re.compile("([\u4e00-\u9fd5\u3007a-zA-Z0-9+#&._%\\-]+)", 
 jieba.setLogLevel(logging.WARNING)
 
 
+TOKEN_SEP, TAG_SEP = "\x1f", "\x1e"  # ASCII unit/record separators: never inside a jieba token
 BACKENDS = ("jieba", "jieba_fast", "rjieba")  # jieba is the default and makes every committed output
 
 
@@ -184,7 +185,12 @@ def segment_many(
     chunks = list(_chunks(texts, chunk_chars))
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_chunk)(function, c) for c in chunks)
     out: list[list] = []
-    for result in tqdm(jobs, total=len(chunks), disable=not progress, desc="segmenting", unit="chunk"):
+    for chunk, result in zip(
+        chunks, tqdm(jobs, total=len(chunks), disable=not progress, desc="segmenting", unit="chunk"), strict=True
+    ):
+        if isinstance(result, str):
+            result = [joined.split(TOKEN_SEP) if joined else [] for joined in result.split(TAG_SEP)]
+        assert len(result) == len(chunk)
         out.extend(result)
     return out
 
@@ -251,8 +257,13 @@ def _compare_tokens(ref: list[str], cand: list[str]) -> tuple[int, list[tuple[st
     return same, differing
 
 
-def _segment_chunk(function, texts: list[str]) -> list[list]:
-    return [function(t) for t in texts]
+def _segment_chunk(function, texts: list[str]) -> list[list] | str:
+    """A chunk's tokens; plain tokens travel back as one joined string (pickling millions of
+    small strings costs as much as segmenting them)."""
+    results = [function(t) for t in texts]
+    if isinstance(function, Segmenter):
+        return TAG_SEP.join(TOKEN_SEP.join(tokens) for tokens in results)
+    return results
 
 
 def _chunks(texts: Sequence[str], chunk_chars: int):
@@ -305,11 +316,16 @@ def drop_tokens(
 
 
 class TokenCache:
-    """Tokens per text on disk, in one JSON file per dictionary hash."""
+    """Tokens per text on disk, in one JSON file per dictionary hash.
+
+    Each text's tokens are stored as one separator-joined string: parsing a few
+    thousand strings is far cheaper than millions of one-token JSON strings.
+    """
 
     def __init__(self, dict_hash: str, folder: Path | None = None, *, pos: bool = False) -> None:
-        self.path = (folder or config.cache_dir()) / f"tokens-{'pos-' if pos else ''}{dict_hash}.json"
-        self.entries: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {}
+        self.pos = pos
+        self.path = (folder or config.cache_dir()) / f"tokens-v2-{'pos-' if pos else ''}{dict_hash}.json"
+        self.entries: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {}
         self.hits = 0
         self.misses = 0
         self._dirty = False
@@ -325,12 +341,19 @@ class TokenCache:
         key = self.key(text)
         if key in self.entries:
             self.hits += 1
-            return self.entries[key]
+            return self._decode(self.entries[key])
         self.misses += 1
         value = compute(text)
-        self.entries[key] = value
+        self.entries[key] = self._encode(value)
         self._dirty = True
         return value
+
+    def _encode(self, tokens: list) -> str:
+        return TOKEN_SEP.join(TAG_SEP.join(t) if self.pos else t for t in tokens)
+
+    def _decode(self, joined: str) -> list:
+        tokens = joined.split(TOKEN_SEP) if joined else []
+        return [tuple(t.split(TAG_SEP)) for t in tokens] if self.pos else tokens
 
     def save(self) -> None:
         if self._dirty:

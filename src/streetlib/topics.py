@@ -23,9 +23,13 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+import sklearn
+from joblib import Memory
 from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from threadpoolctl import threadpool_limits
+
+from streetlib import config
 
 
 @dataclass
@@ -56,6 +60,7 @@ def fit(
     doc_ids: list[str] | None = None,
     learning_method: str = "batch",
     max_iter: int = 50,
+    cache: bool = True,
 ) -> TopicModel:
     """Fit a topic model; return tidy beta and gamma (topics numbered from 1).
 
@@ -64,7 +69,19 @@ def fit(
     LDA is fitted in batch (the notebooks' setting); for corpora of tens of thousands
     of paragraphs ``learning_method="online"`` with ``max_iter=10`` is several times
     faster (see benchmarks/).
+
+    Fitted models are cached on disk (``<cache>/models``, see :func:`streetlib.config.cache_dir`),
+    keyed by the matrix, vocabulary, ids, every parameter and the scikit-learn version, so a
+    re-run notebook loads its models instead of refitting them (``cache=False`` always fits).
     """
+    arguments = (matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter)
+    if cache:
+        memory = Memory(config.cache_dir() / "models", verbose=0)
+        return memory.cache(_fit)(*arguments, sklearn_version=sklearn.__version__)
+    return _fit(*arguments)
+
+
+def _fit(matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter, sklearn_version=None):
     with threadpool_limits(limits=1):
         if method == "lda":
             model = LatentDirichletAllocation(
