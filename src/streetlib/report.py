@@ -180,6 +180,14 @@ TOTAL_IN = re.compile(r"在(?P<total>\d+)家")
 COUNT = re.compile(r"(?P<count>\d+)家")
 
 
+def _reviewed_rows(path: Path, doc_id: str):
+    """``(row number in the file, row)`` of a reviewed CSV's rows for ``doc_id`` (row 1 is the header)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row_no, row in enumerate(csv.DictReader(handle), start=2):
+            if row["doc_id"] == doc_id:
+                yield row_no, row
+
+
 def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
     """The reviewed file of stated numbers, each checked against its line.
 
@@ -189,44 +197,41 @@ def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
         If a quote is not on its raw line, or the value is not in its quote.
     """
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row_no, row in enumerate(csv.DictReader(handle), start=2):
-            if row["doc_id"] != doc_id:
-                continue
-            try:
-                value = float(row["value"])
-                line = int(row["line"])
-            except (TypeError, ValueError):
-                raise BuildError(
-                    located(
-                        path,
-                        row_no,
-                        f"claim {row['key']!r} has no number (value {row['value']!r}, line {row['line']!r})",
-                        "Give the number as stated in the quote and the raw line it is on.",
-                    )
-                ) from None
-            if not 1 <= line <= len(lines) or row["quote"] not in lines[line - 1]:
-                raise BuildError(
-                    located(path, row_no, f"quote {row['quote']!r} is not on line {line}", "Quote the line verbatim.")
+    for row_no, row in _reviewed_rows(path, doc_id):
+        try:
+            value = float(row["value"])
+            line = int(row["line"])
+        except (TypeError, ValueError):
+            raise BuildError(
+                located(
+                    path,
+                    row_no,
+                    f"claim {row['key']!r} has no number (value {row['value']!r}, line {row['line']!r})",
+                    "Give the number as stated in the quote and the raw line it is on.",
                 )
-            if f"{value:g}" not in row["quote"].replace(",", ""):
-                raise BuildError(
-                    located(path, row_no, f"value {row['value']} is not in its quote", "Fix the value or the quote.")
-                )
-            rows.append(
-                {
-                    "figure": row["figure"],
-                    "key": row["key"],
-                    "label": row["label"],
-                    "value": value,
-                    "unit": row["unit"],
-                    "kind": "stated",
-                    "doc_id": doc_id,
-                    "line_start": line,
-                    "quote": row["quote"],
-                    "note": None,
-                }
+            ) from None
+        if not 1 <= line <= len(lines) or row["quote"] not in lines[line - 1]:
+            raise BuildError(
+                located(path, row_no, f"quote {row['quote']!r} is not on line {line}", "Quote the line verbatim.")
             )
+        if f"{value:g}" not in row["quote"].replace(",", ""):
+            raise BuildError(
+                located(path, row_no, f"value {row['value']} is not in its quote", "Fix the value or the quote.")
+            )
+        rows.append(
+            {
+                "figure": row["figure"],
+                "key": row["key"],
+                "label": row["label"],
+                "value": value,
+                "unit": row["unit"],
+                "kind": "stated",
+                "doc_id": doc_id,
+                "line_start": line,
+                "quote": row["quote"],
+                "note": None,
+            }
+        )
     return rows
 
 
@@ -416,36 +421,33 @@ def run_checks(path: Path, env: dict[str, float], stated: list[dict], doc_id: st
     """Evaluate each reviewed check: claim, stated value, recomputed value, verdict."""
     line_of = {r["key"]: r["line_start"] for r in stated}
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row_no, row in enumerate(csv.DictReader(handle), start=2):
-            if row["doc_id"] != doc_id:
-                continue
-            try:
-                stated_value = env[row["stated_key"]]
-                recomputed = _evaluate(row["formula"], env)
-            except KeyError as exc:
-                raise BuildError(
-                    located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
-                ) from exc
-            decimals = int(row["decimals"])
-            tolerance = 0.5 * 10**-decimals + 1e-9
-            if row["bound"] == "at_least":  # "60%以上": a lower bound
-                holds = recomputed >= stated_value - tolerance
-            else:
-                holds = abs(_round(recomputed, decimals) - stated_value) <= tolerance
-            rows.append(
-                {
-                    "doc_id": doc_id,
-                    "claim": row["claim"],
-                    "line_start": line_of.get(row["stated_key"]),
-                    "stated": stated_value,
-                    "recomputed": round(recomputed, 4),
-                    "difference": round(stated_value - recomputed, 4),
-                    "verdict": "holds" if holds else "does not hold",
-                    "formula": row["formula"],
-                    "note": row["note"] or None,
-                }
-            )
+    for row_no, row in _reviewed_rows(path, doc_id):
+        try:
+            stated_value = env[row["stated_key"]]
+            recomputed = _evaluate(row["formula"], env)
+        except KeyError as exc:
+            raise BuildError(
+                located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
+            ) from exc
+        decimals = int(row["decimals"])
+        tolerance = 0.5 * 10**-decimals + 1e-9
+        if row["bound"] == "at_least":  # "60%以上": a lower bound
+            holds = recomputed >= stated_value - tolerance
+        else:
+            holds = abs(_round(recomputed, decimals) - stated_value) <= tolerance
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "claim": row["claim"],
+                "line_start": line_of.get(row["stated_key"]),
+                "stated": stated_value,
+                "recomputed": round(recomputed, 4),
+                "difference": round(stated_value - recomputed, 4),
+                "verdict": "holds" if holds else "does not hold",
+                "formula": row["formula"],
+                "note": row["note"] or None,
+            }
+        )
     return rows
 
 
