@@ -25,8 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -82,9 +80,7 @@ def one_scale(scale: float, repeats: int, fit_repeats: int) -> dict:
             warm.append(timed(lambda f=folder: text.tokenize(paragraphs, cache_folder=Path(f)), 1)[0][0])
     cold_row = row(scale, "tokenize, cache cold", cold, bare)
     rows += [cold_row, row(scale, "tokenize, cache warm", warm, cold_row)]
-    frame = text.tokenize(paragraphs, use_cache=False)
-    keep = set(text.filter_tokens(frame["token"].unique()))
-    frame = frame[frame["token"].isin(keep)]
+    frame = text.content_tokens(text.tokenize(paragraphs, use_cache=False))
     dtm_times, (matrix, ids, vocabulary) = timed(lambda: text.document_term_matrix(frame, min_df=2), repeats)
     rows.append(row(scale, "document-term matrix", dtm_times, note=f"{matrix.shape[0]} × {matrix.shape[1]}"))
     fits = {
@@ -134,10 +130,7 @@ def pipeline(scale: float) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     start = time.perf_counter()
-    tokens = text.segment_many(paragraphs["text"].tolist(), n_jobs=2)
-    stop = text.stopwords("general", "official")
-    frame = pd.DataFrame({"para_id": paragraphs["para_id"], "token": [text.drop_tokens(t, stop) for t in tokens]})
-    frame = frame.explode("token").dropna()
+    frame = text.content_tokens(text.tokenize(paragraphs, n_jobs=2, use_cache=False))
     matrix, ids, vocabulary = text.document_term_matrix(frame, min_df=2)
     topics.fit(matrix, vocabulary, ids, k=20, seed=1, learning_method="online", max_iter=10, cache=False)
     seconds = time.perf_counter() - start

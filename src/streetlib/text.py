@@ -55,8 +55,7 @@ def dictionary_path(root: Path | None = None) -> Path:
 
 
 def dictionary_terms(root: Path | None = None) -> list[str]:
-    lines = dictionary_path(root).read_text(encoding="utf-8").splitlines()
-    return [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+    return list(segmenter(root).terms)
 
 
 def dictionary_hash(root: Path | None = None) -> str:
@@ -302,6 +301,12 @@ def filter_tokens(
     """Drop stopwords of the given lists, punctuation and bare numbers."""
     stop = stopwords(*stopword_lists, root=root)
     return drop_tokens(tokens, stop, drop_punctuation=drop_punctuation, drop_numbers=drop_numbers)
+
+
+def content_tokens(tokens: pd.DataFrame, **options) -> pd.DataFrame:
+    """The rows of a :func:`tokenize` frame whose token survives :func:`filter_tokens` (same options)."""
+    keep = set(filter_tokens(tokens["token"].unique(), **options))
+    return tokens[tokens["token"].isin(keep)]
 
 
 def drop_tokens(
