@@ -132,8 +132,9 @@ def page_problems(driver, expected_images: int) -> list[str]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_report_shows_its_figures_and_readable_chinese(browser, notebook: Path) -> None:
     open_page(browser, REPORTS / f"{notebook.stem}.html")
-    assert image_outputs(notebook) > 0
-    assert page_problems(browser, image_outputs(notebook)) == []
+    expected = image_outputs(notebook)
+    assert expected > 0
+    assert page_problems(browser, expected) == []
 
 
 def test_the_page_check_finds_broken_figures_and_bad_text(browser, tmp_path: Path) -> None:

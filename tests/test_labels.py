@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from functools import cache
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -20,6 +21,7 @@ def close_figures():
     plt.close("all")
 
 
+@cache
 def figure_labels() -> dict[str, list[str]]:
     """Every Chinese label the library's figures draw from the processed tables."""
     docs = streetlib.load_documents()
