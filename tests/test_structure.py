@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import add_source, document_entry
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import streetlib
@@ -289,6 +289,7 @@ def test_normalise_never_raises_and_is_idempotent(text: str) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(CJKISH, min_size=1, max_size=25))
+@example(["一一、"])  # found by CI: a run of numerals that is no number raised KeyError
 def test_segmentation_covers_every_non_blank_line(lines: list[str]) -> None:
     doc = Document(
         doc_id="prop",
@@ -322,3 +323,11 @@ def test_loaders_restore_categories() -> None:
     assert isinstance(p["genre"].dtype, pd.CategoricalDtype)
     assert p["genre"].notna().all()
     assert p["is_duplicate"].dtype == "boolean"
+
+
+def test_only_well_formed_chinese_numerals_open_a_heading() -> None:
+    assert heading_of("二十三、总结")[:3] == (1, "二十三、", 23)
+    assert heading_of("(十二)养老")[:3] == (2, "(十二)", 12)
+    assert heading_of("十、其他")[:3] == (1, "十、", 10)
+    for text in ("一一、", "十十、重复", "三四五、并列", "(一二)"):
+        assert heading_of(text) is None, text

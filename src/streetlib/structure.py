@@ -44,10 +44,11 @@ from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_CN = "一二三四五六七八九十"
+# a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
+_CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 HEADING_PATTERNS = (
-    (1, re.compile(rf"^(?P<marker>(?P<num>[{_CN}]{{1,3}})、)")),
-    (2, re.compile(rf"^(?P<marker>\((?P<num>[{_CN}]{{1,3}})\))")),
+    (1, re.compile(rf"^(?P<marker>(?P<num>{_CN})、)")),
+    (2, re.compile(rf"^(?P<marker>\((?P<num>{_CN})\))")),
     (3, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
     (4, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
 )
