@@ -176,6 +176,7 @@ def test_full_width_figures_are_quoted_as_written() -> None:
         ("2021年3月街道开展排摸,户籍人口5000人。", "2021-03-01", "administrative"),
         ("第七次全国人口普查显示,户籍人口5000人。", "2020-11-01", "census"),
         ("户籍人口5000人。", None, "administrative"),
+        ("2024年底前完成排摸,户籍人口5000人。", None, "administrative"),  # a deadline, not a reference date
     ],
 )
 def test_reference_dates(text: str, as_of: str | None, collection: str) -> None:

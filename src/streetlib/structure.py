@@ -52,7 +52,6 @@ from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 from streetlib.numbers import chinese_numeral
 
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 _DIVISION_NUMBER = "[〇零一二两三四五六七八九十百千0-9]{1,6}"
@@ -151,21 +150,13 @@ def heading_of(text: str) -> tuple[int, str, int, str, str] | None:
         if not match:
             continue
         num = match["num"]
-        number = int(num) if num.isdigit() else chinese_number(num)
+        number = int(num) if num.isdigit() else chinese_numeral(num)
         rest = text[match.end() :]
         title, stop, body = rest.partition("。")
         if not stop:
             title, body = rest, ""
         return level, match["marker"], number, title.strip(), body.strip()
     return None
-
-
-def chinese_number(text: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 二十三 → 23."""
-    if "十" not in text:
-        return CN_DIGITS[text]
-    tens, _, ones = text.partition("十")
-    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
 
 
 def _is_title_text(text: str, *, at_start: bool) -> bool:
