@@ -143,6 +143,8 @@ PHRASINGS = [
     ("全街道有2316名独居老人,外来人口数量超过2万人。", {("unstated", "living_alone", 2316.0, "人", None),
                                                ("migrant", "total", 20000.0, "人", "超过")}),
     ("辖区老人三千七百人。", {("unstated", "age_60_plus", 3700.0, "人", None)}),
+    ("户籍人口 52000 人,常住人口: 6.1 万人。", {("hukou", "total", 52000.0, "人", None),
+                                        ("resident", "total", 61000.0, "人", None)}),
 ]  # fmt: skip
 
 

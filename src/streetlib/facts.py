@@ -271,10 +271,11 @@ def _counts(number: Number, households: bool) -> bool:
 
 
 def _words(rules: list[Rule], kind: str) -> re.Pattern[str]:
-    """``link`` words: up to two between a label and its number; ``lead`` words: right before a number."""
+    """``link`` words: up to two between a label and its number (spaces allowed: text from PDF);
+    ``lead`` words: right before a number."""
     words = "|".join(f"(?:{r.pattern.pattern})" for r in rules if r.kind == kind)
     if kind == "link":
-        return re.compile(f"(?:{words}){{0,2}}" if words else "")
+        return re.compile(f"(?: ?(?:{words})){{0,2}} ?" if words else " ?")
     return re.compile(f"(?:{words})$" if words else "(?!)")
 
 

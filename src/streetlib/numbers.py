@@ -20,6 +20,8 @@ Rules
   followed by a unit, a multiplier or a qualifier (``三个``, ``两千``), and never after ``第``
   (an ordinal); so ``统一`` or ``一体化`` hold no number. A run without 十/百/千 is read digit by
   digit (``二〇二三`` -> 2023). A malformed run (``十四五``) is not a number.
+* One space may separate the digits from 万/亿 or the unit (``52000 人``: text extracted
+  from PDF); the text keeps it.
 * Ranges (``3-5人``) are out of scope: each end is its own number.
 
 Every pattern here is linear: no nested unbounded quantifiers.
@@ -130,9 +132,9 @@ _NUMBER = re.compile(
     rf"(?:(?P<percent_of>百分之)(?P<pct>{_ARABIC}|{_CN_RUN})"
     rf"|(?P<arabic>{_ARABIC})|(?P<cn>{_CN_RUN}))"
     rf"(?P<inside1>{_alternation(QUALIFIERS_INSIDE)})?"
-    rf"(?P<mult>{_alternation(MULTIPLIERS)})?"
+    rf"(?: ?(?P<mult>{_alternation(MULTIPLIERS)}))?"
     rf"(?P<inside2>{_alternation(QUALIFIERS_INSIDE)})?"
-    rf"(?P<unit>{_alternation(UNITS)})?"
+    rf"(?: ?(?P<unit>{_alternation(UNITS)}))?"
     rf"(?P<after>{_alternation(QUALIFIERS_AFTER)})?"
 )
 
