@@ -143,6 +143,25 @@ PHRASINGS = [
     ("全街道有2316名独居老人,外来人口数量超过2万人。", {("unstated", "living_alone", 2316.0, "人", None),
                                                ("migrant", "total", 20000.0, "人", "超过")}),
     ("辖区老人三千七百人。", {("unstated", "age_60_plus", 3700.0, "人", None)}),
+    (
+        # "户籍人口…,其中" and "户籍人口中" name the base of the whole sentence, across its ";"
+        "街道户籍人口5.47万人,其中60岁及以上老年人2.26万人,占户籍人口的41.3%;80周岁以上高龄老人4,105人,纯老家庭2,870户。",
+        {
+            ("hukou", "total", 54700.0, "人", None),
+            ("hukou", "age_60_plus", 22600.0, "人", None),
+            ("hukou", "share_age_60_plus", 41.3, "%", None),
+            ("hukou", "age_80_plus", 4105.0, "人", None),
+            ("hukou", "pure_elderly_households", 2870.0, "户", None),
+        },
+    ),
+    (
+        "户籍人口中,60岁及以上老年人2.03万人;90岁以上老年人893人;高龄老人4620人。",
+        {
+            ("hukou", "age_60_plus", 20300.0, "人", None),
+            ("hukou", "age_90_plus", 893.0, "人", None),
+            ("hukou", "age_80_plus", 4620.0, "人", None),
+        },
+    ),
     ("户籍人口 52000 人,常住人口: 6.1 万人。", {("hukou", "total", 52000.0, "人", None),
                                         ("resident", "total", 61000.0, "人", None)}),
 ]  # fmt: skip

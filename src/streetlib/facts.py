@@ -46,7 +46,7 @@ PATTERN_COLUMNS = ["kind", "pattern", "basis", "measure", "as_of", "note"]
 RULE_KINDS = ("count", "share", "link", "lead", "context", "date", "census", "word", "not_a_stock")
 PEOPLE_UNITS = ("人", "名", "位")
 HOUSEHOLD_UNITS = ("户", "个", "家")
-SENTENCE = re.compile(r"[^。;]*[。;]?")
+SENTENCE = re.compile(r"[^。!?]*[。!?]?")  # ; stays inside: 户籍人口中,60岁…;80岁… shares its context
 CLAUSE_ENDS = ",;。"
 BLANK = re.compile(r"人(?=[,。;、)]|$)")
 MAX_FOUND_CHARS = 120
@@ -158,6 +158,7 @@ def population_facts(
                         "recomputed_base": None,
                         "doc_id": p.doc_id,
                         "line_start": line,
+                        "line_end": line,
                         "quote": quote,
                     }
                 )
