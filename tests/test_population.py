@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +217,17 @@ def test_a_missed_figure_is_flagged_and_a_flow_is_not() -> None:
         ("population_unparsed", 3, service),
     ]
     assert "约2.3万人" in flags[0]["note"] and "population_patterns.csv" in flags[0]["note"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1,2" * 10000, "户籍人口1人次," * 3000, "60岁以上老人" * 4000, "有1名老人," * 5000, "老人1人,登记" * 3000],
+    ids=lambda t: t[:6],
+)
+def test_long_paragraphs_take_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    _facts(text)
+    assert time.perf_counter() - started < 2.0
 
 
 def test_a_bad_pattern_row_names_its_line(tmp_path: Path) -> None:

@@ -276,7 +276,9 @@ def test_a_part_boundary_inside_a_paragraph_is_flagged(data_root: Path) -> None:
 # --- properties -----------------------------------------------------------------------------
 
 CJKISH = st.text(
-    alphabet=st.sampled_from(list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-")),
+    alphabet=st.sampled_from(
+        list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-第章节条—首页>")
+    ),
     max_size=40,
 )
 

@@ -50,6 +50,7 @@ SENTENCE = re.compile(r"[^。!?]*[。!?]?")  # ; stays inside: 户籍人口中,6
 CLAUSE_ENDS = ",;。"
 BLANK = re.compile(r"人(?=[,。;、)]|$)")
 MAX_FOUND_CHARS = 120
+LEAD_WINDOW = 8  # characters before a number searched for a lead word
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _figures(sentence: str, rules: list[Rule], link: re.Pattern[str], lead: re.P
     """Every count and share in one sentence, labels tried left to right, longest first."""
     numbers = {n.start: n for n in find_numbers(sentence)}
     # a number just before its label counts only after a lead word: 有2316名独居老人, not 为500名老人提供
-    ending = {n.end: n for n in numbers.values() if lead.search(sentence[: n.start])}
+    ending = {n.end: n for n in numbers.values() if lead.search(sentence, max(0, n.start - LEAD_WINDOW), n.start)}
     context = next((r.basis for r in rules if r.kind == "context" and r.pattern.search(sentence)), None)
     labels = sorted(
         ((m, r) for r in rules if r.kind in ("count", "share") for m in r.pattern.finditer(sentence) if m.group(0)),
