@@ -330,9 +330,9 @@ def test_loaders_restore_categories() -> None:
 
 
 def test_only_well_formed_chinese_numerals_open_a_heading() -> None:
-    assert heading_of("二十三、总结")[:3] == (4, "二十三、", 23)  # rank 4: below 章, 节 and 条
-    assert heading_of("(十二)养老")[:3] == (5, "(十二)", 12)
-    assert heading_of("十、其他")[:3] == (4, "十、", 10)
+    assert heading_of("二十三、总结")[:3] == (5, "二十三、", 23)  # rank 5: below 部分, 章, 节 and 条
+    assert heading_of("(十二)养老")[:3] == (6, "(十二)", 12)
+    assert heading_of("十、其他")[:3] == (5, "十、", 10)
     for text in ("一一、", "十十、重复", "三四五、并列", "(一二)"):
         assert heading_of(text) is None, text
 
@@ -411,6 +411,20 @@ def test_a_plan_with_chapters_only_shifts_its_outline_one_level_down() -> None:
     assert [(s["marker"], s["level"]) for s in sections] == [
         ("第一章", 1), ("一、", 2), ("(一)", 3), ("第二章", 1), ("一、", 2)
     ]  # fmt: skip
+
+
+def test_a_report_in_parts_nests_its_outline_under_each_part() -> None:
+    text = "第一部分 2023年工作回顾\n一、经济发展\n(一)招商引资\n第二部分 2024年工作安排\n一、民生保障"
+    _, sections, _ = _segment(text)
+    assert [(s["marker"], s["title"], s["level"]) for s in sections] == [
+        ("第一部分", "2023年工作回顾", 1),
+        ("一、", "经济发展", 2),
+        ("(一)", "招商引资", 3),
+        ("第二部分", "2024年工作安排", 1),
+        ("一、", "民生保障", 2),
+    ]
+    parents = {s["section_id"]: s["marker"] for s in sections}
+    assert [parents.get(s["parent_id"]) for s in sections] == [None, "第一部分", "一、", None, "第二部分"]
 
 
 def test_tables_of_contents_and_page_numbers_are_not_sections() -> None:

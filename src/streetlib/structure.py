@@ -6,8 +6,8 @@ other metadata). From them come the ``sections`` and ``paragraphs`` tables.
 
 Rules (general, not per document)
 ---------------------------------
-* Headings rank ``第X章`` › ``第X节`` › ``第X条`` › ``一、`` › ``(一)`` › ``1.`` / ``1、`` ›
-  ``(1)``, on their own line or run into a paragraph (``1.突出加强党的政治建设。坚持…``:
+* Headings rank ``第X部分`` › ``第X章`` › ``第X节`` › ``第X条`` › ``一、`` › ``(一)`` ›
+  ``1.`` / ``1、`` › ``(1)``, on their own line or run into a paragraph (``1.突出加强党的政治建设。坚持…``:
   the title ends at the first ``。``, the rest is a paragraph; an article ``第X条`` has no
   title, its text is its paragraph). ``1.`` must not be followed by a digit, so table
   cells such as ``28.5亿元`` are not headings. A section's ``level`` is its depth among
@@ -56,20 +56,21 @@ from streetlib.numbers import chinese_numeral
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 _DIVISION_NUMBER = "[〇零一二两三四五六七八九十百千0-9]{1,6}"
 # (rank, pattern): divisions of regulations and long plans rank above the numbered outline
-CHAPTER, SECTION, ARTICLE = 1, 2, 3
+PART, CHAPTER, SECTION, ARTICLE = 1, 2, 3, 4
 DIVISION_PATTERNS = (
+    (PART, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})(?:部分|篇|编))\s?")),
     (CHAPTER, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})章)\s?")),
     (SECTION, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})节)\s?")),
     (ARTICLE, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})条)\s?")),
 )
 HEADING_PATTERNS = (
-    (4, re.compile(rf"^(?P<marker>(?P<num>{_CN})、)")),
-    (5, re.compile(rf"^(?P<marker>\((?P<num>{_CN})\))")),
-    (6, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
-    (7, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
+    (5, re.compile(rf"^(?P<marker>(?P<num>{_CN})、)")),
+    (6, re.compile(rf"^(?P<marker>\((?P<num>{_CN})\))")),
+    (7, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
+    (8, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
 )
-DIVISION_RANKS = (CHAPTER, SECTION, ARTICLE)
-MAJOR_RANK = 5  # (一) and above: never a table cell
+DIVISION_RANKS = (PART, CHAPTER, SECTION, ARTICLE)
+MAJOR_RANK = 6  # (一) and above: never a table cell
 TITLE_DATE = re.compile(r"^(?P<title>.+?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
 TABLE_TITLE = re.compile(r"^表\d+[:\s]")
 CAPTION = re.compile(r"^图\d+\s*\S")
@@ -129,8 +130,8 @@ def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str],
 def heading_of(text: str) -> tuple[int, str, int, str, str] | None:
     """``(rank, marker, number, title, inline_body)`` if ``text`` opens with a heading.
 
-    Ranks: 1 第X章, 2 第X节, 3 第X条, 4 一、, 5 (一), 6 1. or 1、, 7 (1); the section level is
-    the rank among those a document uses (see :func:`segment_document`).
+    Ranks: 1 第X部分 (篇, 编), 2 第X章, 3 第X节, 4 第X条, 5 一、, 6 (一), 7 1. or 1、, 8 (1); the
+    section level is the rank among those a document uses (see :func:`segment_document`).
     """
     for rank, pattern in DIVISION_PATTERNS:
         match = pattern.match(text)
@@ -211,7 +212,7 @@ def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re
 def _levels_from_ranks(regions: list[Region]) -> None:
     """Turn heading ranks into levels: the depth among the ranks this document uses.
 
-    Without chapters, sections or articles the outline keeps levels 1 一、 to 4 (1).
+    Without parts, chapters, sections or articles the outline keeps levels 1 一、 to 4 (1).
     """
     headings = [r for r in regions if r.kind == "heading"]
     absent = [rank for rank in DIVISION_RANKS if rank not in {r.level for r in headings}]
