@@ -11,7 +11,7 @@ Rules
 * 万 / 亿 (also ``万人``, ``亿元``, ``万平方米``) are multiplied out (exactly, in decimal);
   the unit keeps what follows (``人``, ``元``, ``平方米``).
 * A percentage is its percent value (``38.6%`` -> 38.6, unit ``%``).
-* Qualifiers before (``约``, ``近``, ``将近``, ``超过``, ``不少于``, ``不到`` …) or after
+* Qualifiers before (``约``, ``近``, ``将近``, ``超过``, ``不少于``, ``不到``, ``≥`` …) or after
   (``余``, ``多``, ``以上``, ``及以上``, ``以下``, ``左右`` …) set ``comparator``:
   ``~`` (about), ``>=`` (at least, more than), ``<=`` (at most, fewer than), ``=`` otherwise.
 * ``,`` (or ``，``) groups thousands only in the strict form ``2,316`` / ``12,345,678`` (1-3 digits, then
@@ -55,6 +55,12 @@ QUALIFIERS_BEFORE = {
     "近": "~",
     "逾": ">=",
     "超": ">=",
+    "≥": ">=",
+    "≤": "<=",
+    ">": ">=",
+    "<": "<=",
+    "＞": ">=",
+    "＜": "<=",
 }
 QUALIFIERS_INSIDE = {"余": ">=", "多": ">="}  # between the digits and the unit: 3000余人, 1万多人
 QUALIFIERS_AFTER = {
