@@ -242,7 +242,7 @@ def _share(sentence, m, rule, numbers, after, link, previous, rules) -> tuple[li
     figures = [_Figure(basis, measure, number.value, "%", number.qualifier, "")]
     end = number.end
     # "…占比将近40%,为23221人": the count the share was taken of, stated right after it.
-    then = re.compile(r",?").match(sentence, end).end()
+    then = end + (sentence[end : end + 1] == ",")
     then = link.match(sentence, then).end()
     count = numbers.get(then)
     if then > end and count is not None and _counts(count, households=False) and measure.startswith("share_"):
