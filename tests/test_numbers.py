@@ -93,8 +93,8 @@ def test_find_numbers_in_a_sentence() -> None:
 
 
 def test_chinese_words_that_are_not_numbers() -> None:
-    # 统一/一体化/第一/十四五/两新 hold no quantity; 三个 and 一百零五人 do.
-    text = "第一章 统一推进一体化,落实十四五规划和两新组织建设,新建三个站点,服务一百零五人"
+    # 统一/一体化/超一流/第一/十四五/两新 hold no quantity; 三个 and 一百零五人 do.
+    text = "第一章 统一推进一体化,打造超一流服务,落实十四五规划和两新组织建设,新建三个站点,服务一百零五人"
     assert [n.text for n in find_numbers(text)] == ["三个", "一百零五人"]
 
 

@@ -17,7 +17,7 @@ Rules
 * ``,`` (or ``，``) groups thousands only in the strict form ``2,316`` / ``12,345,678`` (1-3 digits, then
   groups of exactly 3), because the same comma also separates clauses.
 * A Chinese numeral is read in a sentence only when it is more than one character or is
-  followed by a unit, a multiplier or a qualifier (``三个``, ``两千``), and never after ``第``
+  followed by a unit, a multiplier or a qualifier (``三个``, ``两千``, ``一万余``), and never after ``第``
   (an ordinal); so ``统一`` or ``一体化`` hold no number. A run without 十/百/千 is read digit by
   digit (``二〇二三`` -> 2023). A malformed run (``十四五``) is not a number.
 * One space may separate the digits from 万/亿 or the unit (``52000 人``: text extracted
@@ -297,7 +297,8 @@ def _chinese_value(run: str) -> Decimal | None:
 def _plausible_chinese(text: str, m: re.Match[str]) -> bool:
     if m.start("cn") > 0 and text[m.start("cn") - 1] == "第":
         return False
-    marked = any(m[g] for g in ("before", "inside1", "mult", "inside2", "unit", "after"))
+    # a qualifier before is no evidence: 超一流 and 近一步 hold no quantity
+    marked = any(m[g] for g in ("inside1", "mult", "inside2", "unit", "after"))
     return len(m["cn"]) > 1 or marked
 
 
