@@ -27,6 +27,7 @@ import re
 import pandas as pd
 
 from streetlib.datasets import quality_flag
+from streetlib.stage import CorpusContext, StageResult
 
 LABELS = {  # longest first: 境外常住人口 before 常住人口
     "境外常住人口": ("foreign", "total"),
@@ -140,3 +141,10 @@ def _recompute_shares(rows: list[dict]) -> list[dict]:
 
 def _flag(p, source_of, line: int, found: str, note: str) -> dict:
     return quality_flag(p.doc_id, source_of[p.doc_id], line, line, "population_figure_missing", found, note)
+
+
+def extract(ctx: CorpusContext) -> StageResult:
+    """Corpus stage: ``population`` from the non-duplicate paragraphs (a quote sits on one raw line)."""
+    rows, flags = population_facts(ctx.tables["paragraphs"], ctx.tables["documents"], ctx.lines)
+    rows = [{**row, "line_end": row.get("line_end", row["line_start"])} for row in rows]
+    return StageResult({"population": rows}, flags)
