@@ -128,7 +128,7 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
         for d in documents
     }
     for ctx in contexts.values():
-        ctx.source_tables = _source_tables(contexts, problems, ctx.source)
+        ctx.source_tables = _source_tables(contexts, ctx.source)
 
     for stage in (s for s in STAGES if s.per_document):
         for doc in documents:
@@ -138,6 +138,9 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
                 result = stage.run(contexts[doc.doc_id])
             except StreetlibError as exc:
                 problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc))
+                continue
+            except Exception as exc:  # a defect of a stage on this document must not block the others
+                problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
                 continue
             invalid = _invalid(stage, result, partial=True)
             if invalid:
@@ -196,9 +199,10 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     return BuildResult(dict(sorted(built.items())), corpus, [d.doc_id for d in documents if d.doc_id in left_out])
 
 
-def _source_tables(contexts: dict[str, DocumentContext], problems: dict[str, list[dict]], source: str):
+def _source_tables(contexts: dict[str, DocumentContext], source: str):
+    # a table found in a document that is later left out is still where the source has it
     def tables_of_source() -> list:
-        return [t for c in contexts.values() if c.source == source and c.doc_id not in problems for t in c.tables]
+        return [t for c in contexts.values() if c.source == source for t in c.tables]
 
     return tables_of_source
 
@@ -233,6 +237,20 @@ def _problem(doc: Document, stage: str, exc: StreetlibError) -> dict:
         where = message.where if isinstance(message.where, int) else None
         return _problem_row(doc, stage, Path(message.path).name, where, where, message.problem, message.fix)
     return _problem_row(doc, stage, doc.source, None, None, str(exc), "")
+
+
+def _defect(doc: Document, stage: str, exc: Exception) -> dict:
+    """A ``build_problems`` row for an exception that is not a data error (a defect of the stage)."""
+    return _problem_row(
+        doc,
+        stage,
+        doc.source,
+        None,
+        None,
+        f"the {stage} stage failed on this document ({type(exc).__name__}: {exc})",
+        "This is a defect of streetlib, not of your data: please report it with this document; "
+        "the other documents built",
+    )
 
 
 def _invalid_problem(doc: Document, stage: str, invalid: Invalid) -> dict:

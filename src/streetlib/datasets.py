@@ -112,8 +112,8 @@ def restore_dtypes(frame: pd.DataFrame, schema: tuple[Column, ...], *, path: obj
 
 def _restore(values: pd.Series, dtype: Dtype):
     """``values`` in ``dtype``; what cannot be restored becomes missing (the caller refuses it)."""
-    if isinstance(dtype, tuple):
-        return pd.Categorical(values, categories=list(dtype), ordered=True)
+    if isinstance(dtype, tuple):  # unknown categories become missing here, and the caller refuses them
+        return pd.Categorical(values.where(values.isin(dtype)), categories=list(dtype), ordered=True)
     if dtype in ("Int64", "float"):
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if dtype == "date":

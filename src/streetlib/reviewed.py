@@ -20,6 +20,14 @@ from streetlib.errors import BuildError, located
 from streetlib.schema import REVIEWED, Column, TableSpec
 
 SAVE_AS_UTF8 = 'Open it in Excel and save it again as "CSV UTF-8 (Comma delimited)" (CSV UTF-8(逗号分隔))'
+PURPOSE = {
+    "errata": "Each repair of a raw line (`fix`) or defect recorded without repair (`flag`). The build refuses an "
+    "erratum whose `found` text is not on its line and records every erratum in `quality_flags`.",
+    "report_figures": "Numbers a research report states, each with the words holding it (`quote`) and its raw "
+    "line; the build refuses a quote that is not on its line or a value not in its quote.",
+    "report_checks": "Stated totals, shares and averages of a research report, each recomputed from "
+    "`report_figures` keys by `formula` and compared at the stated precision (`report_checks` table).",
+}
 MAX_LISTED = 20  # problems listed in one message; the count says how many more
 
 
@@ -161,7 +169,7 @@ def data_dictionary() -> str:
         "`streetlib.schema.REVIEWED` (`python -m streetlib.reviewed` prints it; a test keeps it in step).",
     ]
     for name, spec in REVIEWED.items():
-        out += ["", f"## {name}.csv", ""]
+        out += ["", f"## {name}.csv", "", PURPOSE[name], ""]
         if spec.key:
             out += [f"Key (unique): {', '.join(spec.key)}.", ""]
         out += ["| column | type | required | description |", "|---|---|---|---|"]
