@@ -17,7 +17,7 @@ from streetlib import build as build_module
 from streetlib import config, datasets, manifest, reviewed, schema
 from streetlib.build import EXIT_LEFT_OUT, STAGES, build, problems_text
 from streetlib.cli import main
-from streetlib.errors import BuildError, DataNotBuiltError
+from streetlib.errors import BuildError, DataNotBuiltError, located
 from streetlib.stage import StageResult
 
 TASKS = "xinhualu_2024_task_list.txt"
@@ -140,7 +140,9 @@ def test_a_report_quote_off_its_line_leaves_only_the_report_out(data_root: Path)
     with (data_root / "reviewed" / "report_figures.csv").open("a", encoding="utf-8") as handle:
         handle.write(f"{REPORT},图1,fig1_moved,年纳税总额,2.3,亿元,9999,企业年纳税总额为2.3亿元\n")
     problems = build(data_root, progress=False).problems
-    assert problems[["doc_id", "stage", "source_file"]].values.tolist() == [[REPORT, "report", "report_figures.csv"]]
+    assert problems[["doc_id", "stage", "source_file"]].values.tolist() == [
+        [REPORT, "report", "reviewed/report_figures.csv"]
+    ]
     assert problems["line_start"].iloc[0] == 68  # the appended row: header + 66 rows + this one
     assert "verbatim" in problems["remedy"].iloc[0]
     assert len(streetlib.load_documents(root=data_root)) == 10
@@ -278,3 +280,16 @@ def test_loaded_frames_keep_their_dtypes_with_build_problems() -> None:
     assert list(problems.columns) == schema.SPECS["build_problems"].names
     assert str(problems["line_start"].dtype) == "Int64"
     assert isinstance(problems, pd.DataFrame)
+
+
+def test_a_build_where_every_document_fails_still_writes_every_table(data_root: Path, monkeypatch) -> None:
+    def refuse(ctx) -> StageResult:
+        raise BuildError(located(ctx.source, ctx.doc.line_start, "test refusal", "Nothing to do"))
+
+    stages = tuple(dataclasses.replace(s, run=refuse) if s.name == "structure" else s for s in STAGES)
+    monkeypatch.setattr(build_module, "STAGES", stages)
+    problems = build(data_root, progress=False).problems
+    assert len(problems) == 11 and (problems["stage"] == "structure").all()  # one per document, nothing later
+    assert set(streetlib.table_names()) == {p.stem for p in config.processed_dir(data_root).glob("*.csv")}
+    assert streetlib.load_documents(root=data_root).empty and streetlib.load_paragraphs(root=data_root).empty
+    assert len(streetlib.load_departments(root=data_root)) > 0

@@ -119,8 +119,6 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     # corpus order (publication date, then file order) decides which copy of a repeated text is the original
     order = {s.file: (s.published, i) for i, s in enumerate(corpus.manifest.sources)}
     documents = sorted(corpus.manifest.documents, key=lambda d: (order[d.source], d.line_start))
-    problems: dict[str, list[dict]] = {}
-    results: dict[str, list[StageResult]] = {d.doc_id: [] for d in documents}
     contexts = {
         d.doc_id: DocumentContext(
             d, lines[d.source][d.line_start - 1 : d.line_end], lines[d.source], lexicon, reviewed_dir
@@ -129,43 +127,13 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     }
     for ctx in contexts.values():
         ctx.source_tables = _source_tables(contexts, ctx.source)
-
-    for stage in (s for s in STAGES if s.per_document):
-        for doc in documents:
-            if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
-                continue  # later stages would read nothing
-            try:
-                result = stage.run(contexts[doc.doc_id])
-            except StreetlibError as exc:
-                problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc))
-                continue
-            except Exception as exc:  # a defect of a stage on this document must not block the others
-                problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
-                continue
-            invalid = _invalid(stage, result, partial=True)
-            if invalid:
-                problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
-                continue
-            results[doc.doc_id].append(result)
-
-    while True:  # a corpus stage's invalid rows leave their document out; run the corpus stages again without it
+    data_root = root or config.data_root()
+    results, problems = _run_document_stages(documents, contexts, data_root)
+    while True:  # a corpus stage's invalid rows leave their document out: run the corpus stages again without it
         kept = [d for d in documents if d.doc_id not in problems]
-        collected = _collect([r for d in kept for r in results[d.doc_id]])
-        frames = {name: pd.DataFrame(rows) for name, rows in collected.items() if name != "quality_flags"}
-        frames["documents"] = documents_table(corpus, kept)
-        context = CorpusContext(kept, frames, lines, reviewed_dir)
-        corpus_results, new_problems = [], False
-        for stage in (s for s in STAGES if not s.per_document):
-            result = stage.run(context)
-            for invalid in _invalid(stage, result, partial=False):
-                doc = next((d for d in kept if d.doc_id == invalid.doc_id), None)
-                if doc is None:
-                    raise BuildError(f"stage {stage.name!r}: {invalid.table}.{invalid.column}: {invalid.problem}.")
-                problems.setdefault(doc.doc_id, []).append(_invalid_problem(doc, stage.name, invalid))
-                new_problems = True
-            for name, rows in result.rows.items():
-                context.tables[name] = pd.DataFrame(rows)
-            corpus_results.append(result)
+        corpus_results, new_problems = _run_corpus_stages(corpus, kept, results, lines, reviewed_dir)
+        for doc_id, found in new_problems.items():
+            problems.setdefault(doc_id, []).extend(found)
         if not new_problems:
             break
 
@@ -199,6 +167,62 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     return BuildResult(dict(sorted(built.items())), corpus, [d.doc_id for d in documents if d.doc_id in left_out])
 
 
+def _run_document_stages(
+    documents: list[Document], contexts: dict[str, DocumentContext], data_root: Path
+) -> tuple[dict[str, list[StageResult]], dict[str, list[dict]]]:
+    """Each document stage over every document, in corpus order: results and problems by document."""
+    results: dict[str, list[StageResult]] = {d.doc_id: [] for d in documents}
+    problems: dict[str, list[dict]] = {}
+    for stage in (s for s in STAGES if s.per_document):
+        for doc in documents:
+            if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
+                continue  # later stages would read nothing
+            try:
+                result = stage.run(contexts[doc.doc_id])
+            except StreetlibError as exc:
+                problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc, data_root))
+                continue
+            except Exception as exc:  # a defect of a stage on this document must not block the others
+                problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
+                continue
+            invalid = _invalid(stage, result, partial=True)
+            if invalid:
+                problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
+                continue
+            results[doc.doc_id].append(result)
+    return results, problems
+
+
+def _run_corpus_stages(
+    corpus: Corpus,
+    kept: list[Document],
+    results: dict[str, list[StageResult]],
+    lines: dict[str, list[str]],
+    reviewed_dir: Path,
+) -> tuple[list[StageResult], dict[str, list[dict]]]:
+    """The corpus stages over the documents kept so far; their results, and problems by document."""
+    collected = _collect([r for d in kept for r in results[d.doc_id]])
+    frames = {
+        name: pd.DataFrame(collected[name]) if collected.get(name) else pd.DataFrame(columns=SPECS[name].names)
+        for stage in STAGES
+        for name in stage.tables
+    }
+    frames["documents"] = documents_table(corpus, kept)
+    context = CorpusContext(kept, frames, lines, reviewed_dir)
+    corpus_results, problems = [], {}
+    for stage in (s for s in STAGES if not s.per_document):
+        result = stage.run(context)
+        for invalid in _invalid(stage, result, partial=False):
+            doc = next((d for d in kept if d.doc_id == invalid.doc_id), None)
+            if doc is None:
+                raise BuildError(f"stage {stage.name!r}: {invalid.table}.{invalid.column}: {invalid.problem}.")
+            problems.setdefault(doc.doc_id, []).append(_invalid_problem(doc, stage.name, invalid))
+        for name, rows in result.rows.items():
+            context.tables[name] = pd.DataFrame(rows) if rows else pd.DataFrame(columns=SPECS[name].names)
+        corpus_results.append(result)
+    return corpus_results, problems
+
+
 def _source_tables(contexts: dict[str, DocumentContext], source: str):
     # a table found in a document that is later left out is still where the source has it
     def tables_of_source() -> list:
@@ -212,11 +236,11 @@ def _collect(document_results: list[StageResult], corpus_results: list[StageResu
     out: dict[str, list[dict]] = {"quality_flags": []}
     for result in document_results:
         for name, rows in result.rows.items():
-            out[name] = out.get(name, []) + list(rows)
-        out["quality_flags"] += result.flags
+            out.setdefault(name, []).extend(rows)
+        out["quality_flags"].extend(result.flags)
     for result in corpus_results:
         out |= {name: list(rows) for name, rows in result.rows.items()}
-        out["quality_flags"] += result.flags
+        out["quality_flags"].extend(result.flags)
     return out
 
 
@@ -230,13 +254,16 @@ def _invalid(stage: Stage, result: StageResult, *, partial: bool) -> list[Invali
     return out
 
 
-def _problem(doc: Document, stage: str, exc: StreetlibError) -> dict:
+def _problem(doc: Document, stage: str, exc: StreetlibError, data_root: Path) -> dict:
     """A ``build_problems`` row from a stage's error (its message names file, line, problem and fix)."""
     message = exc.args[0] if exc.args else str(exc)
-    if isinstance(message, Located):
-        where = message.where if isinstance(message.where, int) else None
-        return _problem_row(doc, stage, Path(message.path).name, where, where, message.problem, message.fix)
-    return _problem_row(doc, stage, doc.source, None, None, str(exc), "")
+    if not isinstance(message, Located):
+        return _problem_row(doc, stage, doc.source, None, None, str(exc), "")
+    where = message.where if isinstance(message.where, int) else None
+    path = Path(message.path)
+    # a raw source is named as in the manifest; another file by its place in the data root (reviewed/…)
+    name = path.relative_to(data_root).as_posix() if path.is_relative_to(data_root) else path.name
+    return _problem_row(doc, stage, name, where, where, message.problem, message.fix)
 
 
 def _defect(doc: Document, stage: str, exc: Exception) -> dict:
