@@ -293,3 +293,18 @@ def test_a_build_where_every_document_fails_still_writes_every_table(data_root: 
     assert set(streetlib.table_names()) == {p.stem for p in config.processed_dir(data_root).glob("*.csv")}
     assert streetlib.load_documents(root=data_root).empty and streetlib.load_paragraphs(root=data_root).empty
     assert len(streetlib.load_departments(root=data_root)) > 0
+
+
+def test_a_doc_id_with_a_trailing_newline_is_refused(data_root: Path) -> None:
+    path = data_root / "raw" / config.MANIFEST_NAME
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('doc_id = "changbai_sap_brand"', 'doc_id = "changbai_sap_brand\\n"'), encoding="utf-8")
+    with pytest.raises(BuildError, match=r"doc_id: 'changbai_sap_brand\\n' does not match"):
+        build(data_root, progress=False)
+
+
+def test_reference_population_is_read_through_the_same_reader(data_root: Path) -> None:
+    path = data_root / "external" / "reference_population.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b",hukou,", b",household,", 1))
+    with pytest.raises(BuildError, match=r"reference_population.csv:2: column 'basis': 'household' is not one of"):
+        build(data_root, progress=False)

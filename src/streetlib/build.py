@@ -319,22 +319,22 @@ def sort_table(spec: TableSpec, frame: pd.DataFrame, source_of: dict[str, str]) 
 def reference_population(external: Path) -> pd.DataFrame:
     """Official figures from ``data/external/reference_population.csv``, checked row by row."""
     path = external / "reference_population.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    expected = SPECS["reference_population"].names
-    if list(frame.columns) != expected:
-        raise BuildError(located(path, 1, f"columns {list(frame.columns)}", f"Use {expected}."))
-    for i, row in enumerate(frame.itertuples(), start=2):
-        if not isinstance(row.source, str) or not row.source.strip():
-            raise BuildError(
-                located(path, i, "row has no source", "Every official figure needs its publisher and title.")
-            )
-        published = str(row.value_as_published).rstrip("%")
+    spec = SPECS["reference_population"]
+    if not path.is_file():
+        raise BuildError(located(path, None, "does not exist", "Restore it from the repository (data/external/)"))
+    rows = reviewed.read_csv(path, spec)  # header, field count, categories, numbers and sources checked
+    for i, row in rows:
+        published = row["value_as_published"].rstrip("%")
         factor = 10_000 if published.endswith("万") else 1
-        if abs(float(published.rstrip("万")) * factor - float(row.value)) > 1e-6 * max(1.0, float(row.value)):
+        try:
+            stated = float(published.rstrip("万")) * factor
+        except ValueError:
+            stated = None
+        if stated is None or abs(stated - float(row["value"])) > 1e-6 * max(1.0, float(row["value"])):
             raise BuildError(
-                located(path, i, f"value {row.value} does not match {row.value_as_published}", "Fix one of them.")
+                located(path, i, f"value {row['value']} does not match {row['value_as_published']}", "Fix one of them")
             )
-    return frame
+    return pd.DataFrame([{k: v or None for k, v in row.items()} for _, row in rows], columns=spec.names)
 
 
 def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:

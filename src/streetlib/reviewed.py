@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from streetlib import config
@@ -57,9 +58,13 @@ def read_file(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a reviewed file given by path; its spec is the one named by the file's stem."""
     if path.stem not in REVIEWED:
         raise BuildError(located(path, None, "is not a reviewed file", f"Reviewed files are {', '.join(REVIEWED)}."))
+    return read_csv(path, REVIEWED[path.stem])
+
+
+def read_csv(path: Path, spec: TableSpec) -> list[tuple[int, dict[str, str]]]:
+    """Rows of any hand-made CSV (reviewed, external) checked against ``spec``; a missing file means no rows."""
     if not path.is_file():
         return []
-    spec = REVIEWED[path.stem]
     records = list(csv.reader(io.StringIO(_decode(path), newline="")))
     header = records[0] if records else []
     if header != spec.names:
@@ -126,6 +131,8 @@ def _bad_value(column: Column, text: str) -> str | None:
     """Why ``text`` is not a value of ``column``, or None."""
     if isinstance(column.dtype, tuple):
         return None if text in column.dtype else f"{text!r} is not one of {', '.join(column.dtype)}"
+    if column.pattern and not re.fullmatch(column.pattern, text):
+        return f"{text!r} does not match {column.pattern}"
     if column.dtype in ("Int64", "float"):
         try:
             number = int(text) if column.dtype == "Int64" else float(text)

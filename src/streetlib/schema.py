@@ -14,6 +14,7 @@ Each vocabulary (document types, genres, scopes, roles, ...) is defined once, he
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from streetlib.errors import StreetlibError
@@ -63,6 +64,7 @@ VERDICTS = ("holds", "does not hold")
 ERRATA_ACTIONS = ("fix", "flag")
 CHECK_BOUNDS = ("equal", "at_least")
 
+DOC_ID = r"[a-z][a-z0-9_]*"  # lower-case ASCII, digits and underscores; matched in full (no trailing newline)
 # A year in a planning document of a Shanghai street: anything outside is a misread number.
 YEARS = (1949, 2100)
 
@@ -74,7 +76,7 @@ class Column:
     """One column: its name, dtype (a tuple is an ordered category), description.
 
     ``bounds`` is the inclusive range of an ``Int64`` or ``float`` column's values;
-    ``required`` columns may not be empty.
+    ``required`` columns may not be empty; a ``pattern`` must match a text value in full.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Column:
     description: str
     bounds: tuple[float, float] | None = None
     required: bool = False
+    pattern: str | None = None  # a text column's values match it in full
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             "documents",
             (
-                Column("doc_id", "string", "Document id, unique (from the manifest)."),
+                Column("doc_id", "string", "Document id, unique (from the manifest).", pattern=DOC_ID),
                 Column("source_file", "string", "Raw file in data/raw/ that holds the document."),
                 Column("title", "string", "Title as given in the manifest (Chinese)."),
                 Column("street", "string", "Subdistrict (街道), Chinese."),
@@ -617,7 +620,11 @@ def bad_value(column: Column, value: object) -> str | None:
         if not (isinstance(text, str) and _is_iso_date(text[:10]) and len(text) in (10, 19)):
             return f"{value!r} is not a date YYYY-MM-DD"
         return None
-    return None if isinstance(value, str) else f"{value!r} is not text"
+    if not isinstance(value, str):
+        return f"{value!r} is not text"
+    if column.pattern and not re.fullmatch(column.pattern, value):
+        return f"{value!r} does not match {column.pattern}"
+    return None
 
 
 def _is_iso_date(text: str) -> bool:
