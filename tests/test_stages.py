@@ -130,7 +130,7 @@ def test_check_lists_every_problem_of_every_document_and_writes_nothing(data_roo
         handle.write(f"{REPORT},图1,fig1_moved,年纳税总额,2.3,亿元,2254,企业年纳税总额为2.3亿元\n")
     assert main(["--data", str(data_root), "check"]) == EXIT_LEFT_OUT
     out = capsys.readouterr().out
-    assert "2 document(s) left out" in out
+    assert "2 document(s) left out" in out and out.count("LEFT OUT") == 2
     assert "xinhualu_tasks_2024" in out and f"{TASKS}:10" in out
     assert REPORT in out and "report_figures.csv:" in out and "is not on line 2254" in out
     assert snapshot(config.processed_dir(data_root)) == before
@@ -308,3 +308,18 @@ def test_reference_population_is_read_through_the_same_reader(data_root: Path) -
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b",hukou,", b",household,", 1))
     with pytest.raises(BuildError, match=r"reference_population.csv:2: column 'basis': 'household' is not one of"):
         build(data_root, progress=False)
+
+
+def test_stage_vocabularies_point_into_the_schema() -> None:
+    from streetlib import indicators, structure
+
+    assert set(structure.BOILERPLATE_KINDS) <= set(schema.REGION_KINDS)
+    assert set(indicators.ATTRIBUTES.values()) <= set(schema.ATTRIBUTES)
+
+
+def test_every_registered_table_has_a_spec_and_a_loader() -> None:
+    written = {name for stage in STAGES for name in stage.tables}
+    assert written <= set(schema.SPECS)
+    assert {n for n, s in schema.SPECS.items() if s.extracted} <= written
+    for name in schema.SPECS:
+        assert callable(getattr(streetlib, f"load_{name}")), name

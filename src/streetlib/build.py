@@ -446,6 +446,7 @@ def check_report(root: Path | None = None) -> tuple[str, bool]:
         ("quality_flags", "flags"),
     ]:
         counts[label] = built[name].groupby("doc_id").size().reindex(counts.index, fill_value=0)
+    counts["status"] = ["LEFT OUT" if doc_id in result.left_out else "ok" for doc_id in counts.index]
     kinds = built["quality_flags"].groupby("kind").size().sort_values(ascending=False)
     lines = [
         f"{len(corpus.manifest.sources)} sources, {len(counts)} documents: the manifest and sources are valid.",
