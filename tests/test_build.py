@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+import pytest
 from conftest import REAL_DATA, snapshot
 
 from streetlib import config, load_documents
-from streetlib.build import build
+from streetlib.build import LOCK_NAME, build, fcntl
+from streetlib.errors import BuildError, ManifestError
 from streetlib.manifest import read_corpus
 
 
@@ -50,3 +54,76 @@ def test_documents_contract(data_root: Path) -> None:
     # every manifest document, every street
     assert set(docs["street"]) == {"长白新村街道", "新江湾城街道", "长寿路街道", "古美路街道"}
     assert docs.notna().all().all()
+
+
+# --- the swap: interrupts, leftovers, permissions, links, locks ------------------------------------
+
+
+def test_a_retired_set_left_by_a_kill_is_restored_before_anything_else(data_root: Path) -> None:
+    build(data_root, progress=False)
+    processed = config.processed_dir(data_root)
+    before = snapshot(processed)
+    processed.rename(data_root / ".processed-old")  # killed between the two renames of the swap
+    (data_root / ".processed-new-stale").mkdir()
+    manifest = data_root / "raw" / config.MANIFEST_NAME
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n[[documents]\n", encoding="utf-8")
+    with pytest.raises(ManifestError):
+        build(data_root, progress=False)
+    assert snapshot(processed) == before
+    assert not list(data_root.glob(".processed-*"))
+
+
+def test_an_interrupt_during_the_swap_keeps_the_previous_set(data_root: Path, monkeypatch) -> None:
+    build(data_root, progress=False)
+    processed = config.processed_dir(data_root)
+    before = snapshot(processed)
+    real_rename = Path.rename
+
+    def interrupted(self: Path, target: Path) -> Path:
+        if self.name.startswith(".processed-new-"):
+            raise KeyboardInterrupt  # Ctrl-C after processed/ was retired, before the new set moved in
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(data_root, progress=False)
+    assert snapshot(processed) == before
+    assert not list(data_root.glob(".processed-*"))
+
+
+def test_processed_gets_the_umask_permissions(data_root: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        build(data_root, progress=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(config.processed_dir(data_root).stat().st_mode) == 0o755
+
+
+def test_a_symlinked_processed_folder_is_followed(data_root: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "processed"
+    target.mkdir(parents=True)
+    config.processed_dir(data_root).symlink_to(target, target_is_directory=True)
+    build(data_root, progress=False)
+    build(data_root, progress=False)
+    assert config.processed_dir(data_root).is_symlink()
+    assert (target / "documents.csv").is_file()
+    assert len(load_documents(root=data_root)) == 11
+
+
+def test_processed_as_a_file_is_a_clear_error(data_root: Path) -> None:
+    config.processed_dir(data_root).write_text("not a folder", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"processed: is a file, not a folder\. Move it away"):
+        build(data_root, progress=False)
+
+
+@pytest.mark.skipif(fcntl is None, reason="advisory locks need fcntl (POSIX)")
+def test_a_second_build_in_the_same_folder_is_refused(data_root: Path) -> None:
+    data_root.mkdir(exist_ok=True)
+    with (data_root / LOCK_NAME).open("a+", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242\n")
+        held.flush()
+        with pytest.raises(BuildError, match=r"another streetlib build is running in this data folder \(pid 4242\)"):
+            build(data_root, progress=False)
+    assert not config.processed_dir(data_root).exists()

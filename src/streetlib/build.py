@@ -19,13 +19,21 @@ timestamps) and atomic: every table is written to a temporary folder beside
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; builds are not guarded against each other
+    fcntl = None
 
 from streetlib import config, facts, indicators, report, reviewed, structure, tables, tasks
 from streetlib.clean import Erratum, apply_errata, load_errata
@@ -391,14 +399,26 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
             print(f"[streetlib build] {message}", file=sys.stderr, flush=True)
 
     raw = config.raw_dir(root)
-    say(f"reading manifest and sources in {raw}")
-    corpus = read_corpus(raw)
-    say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-    result = run_stages(corpus, root)
-    for name, frame in result.tables.items():
-        say(f"{name}: {len(frame)} rows")
     out = config.processed_dir(root)
-    write_tables(result.tables, out)
+    try:
+        with build_lock(out.parent):
+            recover(out.resolve() if out.is_symlink() else out)
+            say(f"reading manifest and sources in {raw}")
+            corpus = read_corpus(raw)
+            say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
+            result = run_stages(corpus, root)
+            for name, frame in result.tables.items():
+                say(f"{name}: {len(frame)} rows")
+            write_tables(result.tables, out)
+    except OSError as exc:  # read-only folder, full disk, ...: an environment fault, not a defect
+        raise BuildError(
+            located(
+                exc.filename or out,
+                None,
+                f"cannot be written or read ({exc.strerror or exc})",
+                "Check that the data folder is writable and the disk has space; data/processed was left as it was",
+            )
+        ) from None
     say(f"wrote {len(result.tables)} tables to {out}")
     if result.left_out:
         print(problems_text(result.problems), file=sys.stderr, flush=True)
@@ -407,24 +427,85 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
     return built
 
 
+RETIRED = ".processed-old"
+STAGING_PREFIX = ".processed-new-"
+LOCK_NAME = ".streetlib-build.lock"
+
+
+def recover(out: Path) -> None:
+    """Undo what an interrupted build left beside ``out``: restore a retired set, remove staging folders.
+
+    A kill between the two renames of the swap leaves ``.processed-old`` and no
+    ``processed/``: that retired set is the only copy, so it is put back.
+    """
+    retired = out.parent / RETIRED
+    if retired.is_dir() and not out.exists() and not out.is_symlink():
+        retired.rename(out)
+    elif retired.exists():
+        shutil.rmtree(retired)
+    for stale in out.parent.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder/.streetlib-build.lock`` for the whole build: a second build in the folder is refused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK_NAME).open("a+", encoding="utf-8") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                raise BuildError(
+                    located(
+                        folder / LOCK_NAME,
+                        None,
+                        f"another streetlib build is running in this data folder ({handle.read().strip()})",
+                        "Wait for it to finish, then build again",
+                    )
+                ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+
+
 def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """Write every table to a fresh folder, then swap it in for ``out``."""
+    """Write every table to a fresh folder, then swap it in for ``out``.
+
+    A symbolic link ``out`` is followed (the folder it points to is replaced). The
+    new folder gets the permissions of a folder made under the user's umask. An
+    error or interrupt at any step leaves the previous set in place.
+    """
+    if out.is_symlink():
+        out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise BuildError(located(out, None, "is a file, not a folder", "Move it away; the build writes a folder there"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=out.parent))
+    recover(out)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out.parent))
+    retired = out.parent / RETIRED
     try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700: colleagues could not read the tables
         for name, frame in sorted(tables.items()):
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
-        retired = out.parent / ".processed-old"
-        if retired.exists():
-            shutil.rmtree(retired)
         if out.exists():
             out.rename(retired)
         staging.rename(out)
-        if retired.exists():
-            shutil.rmtree(retired)
+        shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
+        if retired.is_dir() and not out.exists():
+            retired.rename(out)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_report(root: Path | None = None) -> tuple[str, bool]:
