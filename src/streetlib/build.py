@@ -63,7 +63,6 @@ class BuildResult:
     """The tables of a build and the documents it left out (``tables["build_problems"]``)."""
 
     tables: dict[str, pd.DataFrame]
-    corpus: Corpus
     left_out: list[str] = field(default_factory=list)
 
     @property
@@ -172,7 +171,7 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
                 + ". Check the manifest, lexicon or external file this table comes from."
             )
         built[name] = sort_table(SPECS[name], frame, source_of)
-    return BuildResult(dict(sorted(built.items())), corpus, [d.doc_id for d in documents if d.doc_id in left_out])
+    return BuildResult(dict(sorted(built.items())), [d.doc_id for d in documents if d.doc_id in left_out])
 
 
 def _run_document_stages(
