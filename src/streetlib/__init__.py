@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from streetlib.datasets import (
     load,
+    load_build_problems,
     load_departments,
     load_documents,
     load_indicators,
@@ -37,6 +38,7 @@ __all__ = [
     "StreetlibError",
     "__version__",
     "load",
+    "load_build_problems",
     "load_departments",
     "load_documents",
     "load_indicators",

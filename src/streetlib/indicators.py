@@ -24,6 +24,7 @@ import re
 
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
+from streetlib.stage import DocumentContext, StageResult
 from streetlib.tables import FoundTable, parse_complete_rows
 from streetlib.tasks import header_flags
 
@@ -114,3 +115,9 @@ def _flag(doc_id: str, source: str, cell, kind: str, found: str) -> dict:
         "indicator_target_unparsed": "target kept as found; no value parsed",
     }
     return quality_flag(doc_id, source, cell.line, cell.last_line, kind, found, notes[kind])
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: rows of ``indicators`` from the document's indicator tables."""
+    rows, flags = indicator_rows(ctx.doc_id, ctx.source, ctx.tables, ctx.lexicon.department_names)
+    return StageResult({"indicators": rows}, flags)

@@ -51,6 +51,7 @@ from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 from streetlib.numbers import chinese_numeral
+from streetlib.stage import CorpusContext, DocumentContext, StageResult
 
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
@@ -500,3 +501,40 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
     out["duplicate_of"] = duplicate_of
     out["is_duplicate"] = out["duplicate_of"].notna()
     return out
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: the document's regions (left on ``ctx`` for later stages), sections, paragraphs and flags."""
+    ctx.regions = segment_document(ctx.doc, ctx.lines, ctx.lexicon.boilerplate)
+    sections, paragraphs, flags = sections_and_paragraphs(ctx.doc, ctx.regions)
+    regions = [
+        {
+            "doc_id": r.doc_id,
+            "region_id": f"{r.doc_id}:r{k:04d}",
+            "kind": r.kind,
+            "line_start": r.line_start,
+            "line_end": r.line_end,
+            "text": r.text or None,
+        }
+        for k, r in enumerate(ctx.regions, start=1)
+    ]
+    return StageResult({"regions": regions, "sections": sections, "paragraphs": paragraphs}, flags)
+
+
+def extract_duplicates(ctx: CorpusContext) -> StageResult:
+    """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
+    paragraphs = mark_duplicates(ctx.tables["paragraphs"])
+    source_of = {d.doc_id: d.source for d in ctx.documents}
+    flags = [
+        quality_flag(
+            row.doc_id,
+            source_of[row.doc_id],
+            row.line_start,
+            row.line_end,
+            "duplicate_paragraph",
+            row.text[:40],
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
+        )
+        for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
+    ]
+    return StageResult({"paragraphs": paragraphs.to_dict("records")}, flags)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from streetlib.clean import normalise
 from streetlib.errors import BuildError, located
+from streetlib.stage import DocumentContext, StageResult
 
 # Header text -> canonical column. A header cell may be damaged ("年份 内容": a diagonal
 # corner cell) or split over two lines ("十四五" / "目标值"); both are repaired by rule.
@@ -354,3 +355,9 @@ def document_tables(doc_id: str, source: str, regions: list, lines: list[str], f
                 )
         previous = region
     return found
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: find the document's tables by shape and leave them on ``ctx`` (rows come from later stages)."""
+    ctx.tables = document_tables(ctx.doc_id, ctx.source, ctx.regions, ctx.lines, ctx.doc.line_start)
+    return StageResult()

@@ -31,6 +31,7 @@ from pathlib import Path
 from streetlib import config
 from streetlib.datasets import DEPARTMENT_KINDS, quality_flag
 from streetlib.errors import BuildError, located
+from streetlib.stage import DocumentContext, StageResult
 from streetlib.tables import FoundTable, Row, parse_complete_rows
 
 CATEGORY_SYNONYMS = {"党的建设": "基层党建", "城区美化": "美丽社区"}
@@ -189,3 +190,11 @@ def header_flags(doc_id: str, source: str, found: FoundTable) -> list[dict]:
         quality_flag(doc_id, source, line, line, "table_header_repaired", text, note)
         for line, text, note in found.table.notes
     ]
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: rows of ``tasks`` and ``task_departments`` from the document's task tables."""
+    tasks, links, flags = task_tables(
+        ctx.doc_id, ctx.source, ctx.tables, ctx.table_titles, ctx.lexicon.department_names
+    )
+    return StageResult({"tasks": tasks, "task_departments": links}, flags)
