@@ -32,7 +32,7 @@ from streetlib.report import (
     stated_figures,
 )
 from streetlib.structure import load_boilerplate, mark_duplicates, sections_and_paragraphs, segment_document
-from streetlib.tables import document_tables
+from streetlib.tables import document_tables, load_table_headers, table_cell_rows
 from streetlib.tasks import load_departments, task_tables
 
 
@@ -75,22 +75,33 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
     order = {s.file: (s.published, i) for i, s in enumerate(corpus.manifest.sources)}
     documents = sorted(corpus.manifest.documents, key=lambda d: (order[d.source], d.line_start))
     department_rows, department_names = load_departments(lexicon)
+    headers = load_table_headers(lexicon)
     regions, sections, paragraphs, flags = [], [], [], errata_flags(corpus, errata)
-    tasks, task_links, indicators, report_rows = [], [], [], []
+    tasks, task_links, indicators, report_rows, cells = [], [], [], [], []
     found_by_source: dict[str, list] = {}
     report_docs = []
     for doc in documents:
         doc_lines = lines[doc.source][doc.line_start - 1 : doc.line_end]
         doc_regions = segment_document(doc, doc_lines, boilerplate)
         doc_sections, doc_paragraphs, doc_flags = sections_and_paragraphs(doc, doc_regions)
-        found = document_tables(doc.doc_id, doc.source, doc_regions, doc_lines, doc.line_start)
+        found = document_tables(doc.doc_id, doc.source, doc_regions, doc_lines, doc.line_start, headers=headers)
         titles = [(r.line_start, r.text) for r in doc_regions if r.kind == "table_title"]
-        doc_tasks, doc_links, table_flags = task_tables(doc.doc_id, doc.source, found, titles, department_names)
+        doc_tasks, doc_links, table_flags = task_tables(
+            doc.doc_id,
+            doc.source,
+            found,
+            titles,
+            department_names,
+            period=(doc.year_start, doc.year_end),
+            lexicon=lexicon,
+        )
         doc_indicators, indicator_flags = indicator_rows(doc.doc_id, doc.source, found, department_names)
+        doc_cells, cell_flags = table_cell_rows(doc.doc_id, doc.source, found)
         tasks += doc_tasks
         task_links += doc_links
         indicators += doc_indicators
-        doc_flags += table_flags + indicator_flags
+        cells += doc_cells
+        doc_flags += table_flags + indicator_flags + cell_flags
         found_by_source.setdefault(doc.source, []).extend(found)
         if doc.doc_type == "research_report":
             report_docs.append((doc, titles, doc_regions))
@@ -156,6 +167,9 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         "task_departments": pd.DataFrame(task_links, columns=[c.name for c in SCHEMAS["task_departments"]]),
         "indicators": _sorted(
             pd.DataFrame(indicators, columns=[c.name for c in SCHEMAS["indicators"]]), source_of, "seq"
+        ),
+        "table_cells": _sorted(
+            pd.DataFrame(cells, columns=[c.name for c in SCHEMAS["table_cells"]]), source_of, "table_id"
         ),
         "report_figures": pd.DataFrame(figures, columns=[c.name for c in SCHEMAS["report_figures"]]),
         "report_checks": pd.DataFrame(checks, columns=[c.name for c in SCHEMAS["report_checks"]]),
@@ -314,4 +328,8 @@ def check_report(root: Path | None = None) -> str:
     ]
     lines.append(counts.to_string())
     lines += ["", "quality flags by kind:", kinds.to_string()]
+    unknown = flags[flags["kind"] == "department_unknown"]
+    if len(unknown):
+        lines += ["", f"unknown departments ({unknown['found'].nunique()}; add them to data/lexicon/departments.csv):"]
+        lines += [f"  {row.found}  ({row.doc_id}, {row.source_file}:{row.line_start})" for row in unknown.itertuples()]
     return "\n".join(lines)
