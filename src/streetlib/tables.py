@@ -277,9 +277,9 @@ def _read_header(
             break
         header.append((column, cells[j]))
         j += 1
-    if len(header) < MIN_HEADER_CELLS:
+    extra = _unknown_header_cells(cells, j, header, headers) if len(header) >= 2 else []
+    if len(header) + len(extra) < MIN_HEADER_CELLS:
         return [], [], i
-    extra = _unknown_header_cells(cells, j, header, headers)
     return header + extra, notes, j + len(extra)
 
 
@@ -573,7 +573,7 @@ def table_cell_rows(doc_id: str, source: str, found: list[FoundTable]) -> tuple[
     flags: list[dict] = []
     for f in found:
         table = f.table
-        for word in table.unknown:
+        for word in table.unknown if f.kind in ("task", "indicator") else ():  # the others are flagged whole
             cell = next(c for c in table.header if c.text == word)
             flags.append(
                 quality_flag(
