@@ -160,6 +160,10 @@ def test_37_indicators_with_attributes_and_targets(raw_lines: dict[str, list[str
         ("28.5亿元", (28.5, "亿元", "=")),
         ("6000", (6000.0, None, "=")),
         ("若干", (None, None, None)),
+        ("0.5万元以内", (0.5, "万元", "<=")),
+        ("约1.2万人", (1.2, "万人", "~")),
+        ("达到95%", (95.0, "%", "=")),
+        ("９８％", (98.0, "%", "=")),
     ],
 )
 def test_targets_parse(raw: str, expected: tuple) -> None:

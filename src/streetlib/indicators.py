@@ -25,27 +25,34 @@ target_raw      value  unit    comparator
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from streetlib.datasets import quality_flag
+from streetlib.numbers import MULTIPLIERS, parse_number
 from streetlib.tables import FoundTable, parse_complete_rows
 from streetlib.tasks import header_flags
 
 ATTRIBUTES = {"约束性": "binding", "预期性": "expected"}
 NAME_UNIT = re.compile(r"\s*\(([^()]*)\)\s*$")
-TARGET = re.compile(
-    r"^(?P<lower>不少于|不低于|达到)?(?P<value>\d+(?:\.\d+)?)(?P<unit>%|亿元|万元|个|户|人)?(?P<upper>以上|以内)?$"
-)
+WRITTEN_MULTIPLIER = re.compile("万亿|亿|万")  # kept in the unit as written
+LEAD_WORDS = ("达到",)  # a target phrased as 达到95%: a plain target
 
 
 def parse_target(raw: str) -> tuple[float | None, str | None, str | None]:
-    """``(value, unit, comparator)`` of a target string; ``(None, None, None)`` if unparsable."""
-    match = TARGET.match(raw.replace(" ", ""))
-    if not match:
+    """``(value, unit, comparator)`` of a target or baseline; ``(None, None, None)`` if unparsable.
+
+    Read by :func:`streetlib.numbers.parse_number`, but the value stays in the unit as
+    written (``28.5亿元`` is 28.5 in 亿元), so that it reads like the document.
+    """
+    text = raw.replace(" ", "")
+    number = parse_number(next((text[len(w) :] for w in LEAD_WORDS if text.startswith(w)), text))
+    if number is None:
         return None, None, None
-    comparator = ">=" if match["lower"] in ("不少于", "不低于") or match["upper"] == "以上" else "="
-    if match["upper"] == "以内":
-        comparator = "<="
-    return float(match["value"]), match["unit"], comparator
+    written = WRITTEN_MULTIPLIER.search(number.text)
+    if written and any(ch.isdigit() for ch in number.text):
+        value = float(Decimal(str(number.value)) / MULTIPLIERS[written[0]])
+        return value, written[0] + (number.unit or ""), number.comparator
+    return number.value, number.unit, number.comparator
 
 
 def indicator_rows(
