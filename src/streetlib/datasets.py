@@ -153,7 +153,11 @@ SCHEMAS |= {
         Column("target_raw", "string", "Target (目标值) as found."),
         Column("target_value", "float", "Target parsed: the number."),
         Column("target_unit", "string", "Unit of the target: from the target (%, 亿元) or else the name's unit."),
-        Column("target_comparator", "string", "'=' plain, '>=' 不少于 / 以上, '<=' 以内 / 不超过, '~' 约 (streetlib.numbers)."),
+        Column(
+            "target_comparator",
+            "string",
+            "'=' plain, '>=' 不少于 / 以上, '<=' 以内 / 不超过, '~' 约 (streetlib.numbers).",
+        ),
         *PROVENANCE,
     ),
     "report_tables": (
