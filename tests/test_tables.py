@@ -29,6 +29,7 @@ from streetlib.tables import (
     pipe_cells,
     row_line_cells,
     split_tables,
+    table_line_flags,
 )
 from streetlib.tasks import parse_deadline, scope_of
 
@@ -389,6 +390,13 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
     ]
 
 
+def test_table_lines_are_recognised_by_shape_and_header_words() -> None:
+    texts = ["重点任务分解", "", "序号", "", "工作项目", "", "牵头部门", "", "1", "", "建设助餐点", "", "服务办", ""]
+    texts += ["一、保障措施", "加强组织领导。", "a | b", "党建办 |"]
+    assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False, False, True, True]
+    assert table_line_flags(["序号", "加强组织领导,推进各项工作。"]) == [False, False], "a header word alone is no grid"
+
+
 def test_cells_without_a_header_are_a_table_without_columns() -> None:
     (table,) = split_tables(pipe_cells(["甲 |", "乙 |"], 3), "t.txt")
     assert table.columns == [] and [c.text for c in table.cells] == ["甲", "乙"] and table.line_start == 3
@@ -488,17 +496,52 @@ WEB_PAGE = """新华路街道2024年重点工作任务分解
 服务办、管理办
 
 12月31日前
+
+重点任务分解
+
+序号
+
+工作项目
+
+具体内容
+
+牵头部门
+
+配合部门
+
+完成时限
+
+1
+
+建设助餐点
+
+新增助餐点2个
+
+服务办
+
+管理办、党建办
+
+2025年底
 """
 PAGE = "xinhualu_2024_web_tables.txt"
 PAGE_DOCS = [
     document_entry("xinhualu_web_2024", PAGE, (1, 34), [(1, 34, "plan")]),
     document_entry("xinhualu_blank_2024", PAGE, (36, 51), [(36, 51, "plan")], doc_type="annex"),
+    document_entry(
+        "plan_blank_2021_2025",
+        PAGE,
+        (53, 77),
+        [(53, 77, "plan")],
+        doc_type="five_year_plan",
+        year_start=2021,
+        year_end=2025,
+    ),
 ]
 
 
 @pytest.fixture
 def web_build(data_root: Path) -> Path:
-    assert len(WEB_PAGE.splitlines()) == 51
+    assert len(WEB_PAGE.splitlines()) == 77
     add_source(data_root, PAGE, PAGE_DOCS, text=WEB_PAGE)
     build(data_root, progress=False)
     return data_root
@@ -527,6 +570,21 @@ def test_task_tables_in_every_layout_keep_co_departments_and_deadlines(web_build
         pd.Timestamp("2024-12-31"),
     )
     assert (blank["scope"], blank["year"]) == ("annual", 2024), "no year in the title: the manifest period"
+    plan = tasks.loc["plan_blank_2021_2025:t01-01"]
+    assert plan[["task", "content", "departments_raw", "co_departments_raw", "deadline_raw"]].tolist() == [
+        "建设助餐点",
+        "新增助餐点2个",
+        "服务办",
+        "管理办、党建办",
+        "2025年底",
+    ]
+    assert (plan["deadline"], plan["scope"], plan["line_start"], plan["line_end"]) == (
+        pd.Timestamp("2025-12-31"),
+        "five_year",
+        67,
+        77,
+    )
+    assert pd.isna(plan["year"]), "a five-year list has no year"
 
 
 def test_roles_follow_the_header_words_and_unknown_departments_are_kept_and_flagged(web_build: Path) -> None:

@@ -82,7 +82,7 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
     report_docs = []
     for doc in documents:
         doc_lines = lines[doc.source][doc.line_start - 1 : doc.line_end]
-        doc_regions = segment_document(doc, doc_lines, boilerplate)
+        doc_regions = segment_document(doc, doc_lines, boilerplate, headers=headers)
         doc_sections, doc_paragraphs, doc_flags = sections_and_paragraphs(doc, doc_regions)
         found = document_tables(doc.doc_id, doc.source, doc_regions, doc_lines, doc.line_start, headers=headers)
         titles = [(r.line_start, r.text) for r in doc_regions if r.kind == "table_title"]

@@ -42,7 +42,7 @@ from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
-from streetlib.tables import is_row_line
+from streetlib.tables import HeaderLexicon, table_line_flags
 
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
@@ -144,11 +144,20 @@ def _is_major_heading(text: str) -> bool:
     return bool(found and found[0] <= 2)
 
 
-def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]) -> list[Region]:
-    """Split a document's (errata-applied) raw lines into regions, in line order."""
+def segment_document(
+    doc: Document,
+    lines: list[str],
+    boilerplate: list[tuple[re.Pattern[str], str]],
+    *,
+    headers: HeaderLexicon | None = None,
+) -> list[Region]:
+    """Split a document's (errata-applied) raw lines into regions, in line order.
+
+    Table lines are recognised by their shape (:func:`streetlib.tables.table_line_flags`,
+    with the header lexicon ``headers``).
+    """
     texts = [normalise(line) for line in lines]
-    # a table line: a cell ending in '|', a lone bar, or a row of cells with inner bars (tables.is_row_line)
-    kinds = _line_kinds(texts, [t.endswith("|") or is_row_line(t) for t in texts])
+    kinds = _line_kinds(texts, table_line_flags(texts, headers))
     for i, text in enumerate(texts):
         if kinds[i] == "text":
             kinds[i] = next((kind for pattern, kind in boilerplate if pattern.search(text)), "text")

@@ -47,6 +47,9 @@ MIN_METADATA_HEADERS = 2
 YEAR_CELL = re.compile(r"(19|20)\d{2}")
 # the row layout: a line with at least one inner bar ("a | b", "| a | b |")
 ROW_LINE = re.compile(r"\S\s*\|\s*\S")
+MAX_CELL_CHARS = 40
+# a chapter-level heading (一、 or (一)) ends a blank-line grid
+MAJOR_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\))")
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,37 @@ def blank_line_cells(lines: list[str], first_line: int) -> list[Cell]:
 def is_row_line(line: str) -> bool:
     """A line of the row layout: cells separated by an inner bar (``序号 | 工作项目 | …``)."""
     return bool(ROW_LINE.search(line))
+
+
+def table_line_flags(texts: list[str], headers: HeaderLexicon | None = None) -> list[bool]:
+    """Which lines (normalised text) are table lines, by their shape.
+
+    A pipe-layout cell (ends in ``|``) or a row-layout line (:func:`is_row_line`);
+    and a blank-line grid: a header word of a row key or category column
+    followed by another header word, then short cells (blank lines between
+    allowed) up to the first line that is no cell.
+    """
+    headers = headers or load_table_headers()
+    flags = [t.endswith("|") or is_row_line(t) for t in texts]
+    i = 0
+    while i < len(texts):
+        if not flags[i] and _starts_blank_grid(texts, i, headers):
+            while i < len(texts) and not flags[i] and (not texts[i] or _is_cell_text(texts[i])):
+                flags[i] = bool(texts[i])
+                i += 1
+        i += 1
+    return flags
+
+
+def _starts_blank_grid(texts: list[str], i: int, headers: HeaderLexicon) -> bool:
+    if headers.column(texts[i]) not in HEADER_START:
+        return False
+    following = next((t for t in texts[i + 1 :] if t), "")
+    return headers.column(following) is not None and _is_cell_text(following)
+
+
+def _is_cell_text(text: str) -> bool:
+    return len(text) <= MAX_CELL_CHARS and "。" not in text and not MAJOR_HEADING.match(text)
 
 
 def row_line_cells(lines: list[str], first_line: int) -> list[list[Cell]]:
