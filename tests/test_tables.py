@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -22,6 +24,7 @@ from streetlib.tables import (
     Table,
     blank_line_cells,
     column_of,
+    document_tables,
     is_row_line,
     load_table_headers,
     parse_complete_rows,
@@ -29,6 +32,7 @@ from streetlib.tables import (
     pipe_cells,
     row_line_cells,
     split_tables,
+    table_cell_rows,
     table_line_flags,
 )
 from streetlib.tasks import parse_deadline, scope_of
@@ -271,6 +275,11 @@ CELLISH = st.lists(
             "\u00a0",
             "",
             "x |",
+            "序号 | 工作项目 | 牵头部门",
+            "1 | a | 党建办",
+            "索引号 | 1 | 发布机构 | 2",
+            "| |",
+            "x | y",
         ]
     ),
     max_size=40,
@@ -288,6 +297,9 @@ def test_readers_raise_only_streetlib_errors(lines: list[str]) -> None:
                 parse_rows(table, layout="pipe")
         except StreetlibError:
             pass
+    regions = [SimpleNamespace(kind="table", line_start=1, line_end=max(1, len(lines)))]
+    with contextlib.suppress(StreetlibError):  # every layout, and the generic cells of what no stage reads
+        table_cell_rows("p", "prop.txt", document_tables("p", "prop.txt", regions, lines, 1))
 
 
 def test_parse_rows_forward_fills_categories() -> None:
@@ -395,6 +407,30 @@ def test_table_lines_are_recognised_by_shape_and_header_words() -> None:
     texts += ["一、保障措施", "加强组织领导。", "a | b", "党建办 |"]
     assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False, False, True, True]
     assert table_line_flags(["序号", "加强组织领导,推进各项工作。"]) == [False, False], "a header word alone is no grid"
+
+
+def test_columns_a_stage_does_not_read_are_kept_as_cells_and_flagged() -> None:
+    lines = ["序号 | 工作项目 | 牵头部门 | 目标值 | 备注", "1 | 建设助餐点 | 服务办 | 2个 | 新建"]
+    (found,) = document_tables("d", "s.txt", [SimpleNamespace(kind="table", line_start=7, line_end=8)], lines, 7)
+    assert (found.kind, found.layout, found.table_id) == ("task", "row", "d:tab01")
+    rows, flags = table_cell_rows("d", "s.txt", [found])
+    assert [(r["row"], r["column"], r["header"], r["text"], r["line_start"]) for r in rows] == [
+        (1, "target", "目标值", "2个", 8),
+        (1, None, "备注", "新建", 8),
+    ]
+    assert [(f["kind"], f["found"], f["line_start"]) for f in flags] == [
+        ("table_column_unread", "目标值", 7),
+        ("table_header_unknown", "备注", 7),
+    ]
+
+
+def test_a_report_table_outside_a_research_report_is_kept_as_cells() -> None:
+    lines = ["年份 | 总项目数 | 总金额", "2021 | 2 | 10"]
+    (found,) = document_tables("d", "s.txt", [SimpleNamespace(kind="table", line_start=1, line_end=2)], lines, 1)
+    rows, flags = table_cell_rows("d", "s.txt", [found])
+    assert found.kind == "report" and [r["text"] for r in rows] == ["年份", "总项目数", "总金额", "2021", "2", "10"]
+    assert [f["kind"] for f in flags] == ["table_not_parsed"] and "research report" in flags[0]["note"]
+    assert table_cell_rows("d", "s.txt", [found], read_by_report=True) == ([], [])
 
 
 def test_cells_without_a_header_are_a_table_without_columns() -> None:

@@ -76,6 +76,8 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
     documents = sorted(corpus.manifest.documents, key=lambda d: (order[d.source], d.line_start))
     department_rows, department_names = load_departments(lexicon)
     headers = load_table_headers(lexicon)
+    # the report stage reads report tables anywhere in a research report's source (tables can be relocated)
+    report_sources = {d.source for d in documents if d.doc_type == "research_report"}
     regions, sections, paragraphs, flags = [], [], [], errata_flags(corpus, errata)
     tasks, task_links, indicators, report_rows, cells = [], [], [], [], []
     found_by_source: dict[str, list] = {}
@@ -96,7 +98,9 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
             lexicon=lexicon,
         )
         doc_indicators, indicator_flags = indicator_rows(doc.doc_id, doc.source, found, department_names)
-        doc_cells, cell_flags = table_cell_rows(doc.doc_id, doc.source, found)
+        doc_cells, cell_flags = table_cell_rows(
+            doc.doc_id, doc.source, found, read_by_report=doc.source in report_sources
+        )
         tasks += doc_tasks
         task_links += doc_links
         indicators += doc_indicators

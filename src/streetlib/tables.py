@@ -425,7 +425,7 @@ def _parse_line_rows(table: Table) -> list[Row]:
     by_line: dict[int, list[Cell]] = {}
     for cell in table.cells:
         by_line.setdefault(cell.line, []).append(cell)
-    key_column = "seq" if "seq" in table.columns else None
+    key_column = next((c for c in ROW_KEYS if c in table.columns), None)
     rows: list[Row] = []
     category: Cell | None = None
     for cells in by_line.values():
@@ -585,43 +585,48 @@ def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> 
     return tables
 
 
+# the columns the task and indicator stages read; cells of any other column go to table_cells
+READ = {
+    "task": frozenset({"category", "seq", "task", "content", "lead", "responsible", "co", "deadline"}),
+    "indicator": frozenset(
+        {"category", "seq", "indicator", "unit", "attribute", "lead", "responsible", "baseline", "target"}
+    ),
+}
 TABLE_CELL_COLUMNS = ("doc_id", "table_id", "row", "column", "header", "text", "line_start", "line_end")
 NOT_PARSED = {
     "page_metadata": "page metadata of a web page (header words of kind page_metadata in data/lexicon/{file}); "
     "kept in table_cells",
     "other": "neither a task nor an indicator table; kept in table_cells. If it is one, map its header words "
     "in data/lexicon/{file}",
+    "report": "a table with a report's header words outside a research report; kept in table_cells",
     "no_header": "no header row was recognised (no run of known header words); kept in table_cells. Add the "
     "header words to data/lexicon/{file} if they are new, or record the damage in data/raw/errata.csv",
 }
 
 
-def table_cell_rows(doc_id: str, source: str, found: list[FoundTable]) -> tuple[list[dict], list[dict]]:
-    """Rows of ``table_cells`` and flags for tables the task and indicator stages do not read.
+def table_cell_rows(
+    doc_id: str, source: str, found: list[FoundTable], *, read_by_report: bool = False
+) -> tuple[list[dict], list[dict]]:
+    """Rows of ``table_cells`` and flags for what the task and indicator stages do not read.
 
-    Kept: every table of kind ``page_metadata``, ``other`` or ``no_header`` (with a
-    ``table_not_parsed`` flag saying why), and the cells of unknown columns of any
-    table (with a ``table_header_unknown`` flag per unknown word).
+    Kept, with a ``table_not_parsed`` flag saying why: every table of kind
+    ``page_metadata``, ``other`` or ``no_header``, and of kind ``report`` unless the
+    document is a research report (``read_by_report``: the report stage reads it).
+    Kept too: the cells of a task or indicator table's columns that its stage does
+    not read, with one flag per column (``table_header_unknown`` for a word the
+    lexicon does not know, ``table_column_unread`` for a known one, 目标值 in a task list).
     """
     rows: list[dict] = []
     flags: list[dict] = []
     for f in found:
         table = f.table
-        for word in table.unknown if f.kind in ("task", "indicator") else ():  # the others are flagged whole
-            cell = next(c for c in table.header if c.text == word)
-            flags.append(
-                quality_flag(
-                    doc_id,
-                    source,
-                    cell.line,
-                    cell.last_line,
-                    "table_header_unknown",
-                    word,
-                    f"header word not in data/lexicon/{HEADER_FILE}; its cells are kept in table_cells "
-                    f"({f.table_id}). Map it to a column there to read it",
-                )
-            )
-        if f.kind in NOT_PARSED:
+        if f.kind in ("task", "indicator"):
+            unread = [(col, c) for col, c in zip(table.columns, table.header, strict=True) if col not in READ[f.kind]]
+            flags += [_unread_flag(doc_id, source, f, col, cell) for col, cell in unread]
+            if unread:
+                names = {col for col, _ in unread}
+                rows += [r for r in _all_cells(f) if r["row"] != 0 and (r["column"] or r["header"]) in names]
+        elif f.kind in NOT_PARSED and not (f.kind == "report" and read_by_report):
             found_text = " | ".join(c.text for c in (table.header or table.cells[:4]))
             flags.append(
                 quality_flag(
@@ -635,9 +640,18 @@ def table_cell_rows(doc_id: str, source: str, found: list[FoundTable]) -> tuple[
                 )
             )
             rows += _all_cells(f)
-        elif table.unknown and f.kind in ("task", "indicator"):
-            rows += [r for r in _all_cells(f) if r["column"] is None and r["row"] != 0]
     return rows, flags
+
+
+def _unread_flag(doc_id: str, source: str, found: FoundTable, column: str, cell: Cell) -> dict:
+    if column in found.table.unknown:
+        kind, what = "table_header_unknown", f"header word not in data/lexicon/{HEADER_FILE}"
+        fix = "Map it to a column there to read it"
+    else:
+        kind, what = "table_column_unread", f"column {column} is not read from a {found.kind} table"
+        fix = "Extend the stage if the column matters"
+    note = f"{what}; its cells are kept in table_cells ({found.table_id}). {fix}"
+    return quality_flag(doc_id, source, cell.line, cell.last_line, kind, cell.text, note)
 
 
 def _all_cells(found: FoundTable) -> list[dict]:
