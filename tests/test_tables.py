@@ -18,7 +18,7 @@ from streetlib import config
 from streetlib.build import build, check_report
 from streetlib.clean import apply_errata, load_errata, normalise
 from streetlib.errors import BuildError, StreetlibError
-from streetlib.indicators import parse_target
+from streetlib.indicators import indicator_rows, parse_target
 from streetlib.manifest import read_corpus
 from streetlib.tables import (
     Table,
@@ -35,7 +35,7 @@ from streetlib.tables import (
     table_cell_rows,
     table_line_flags,
 )
-from streetlib.tasks import parse_deadline, scope_of
+from streetlib.tasks import parse_deadline, scope_of, task_tables
 
 # Rows per task table and per-department task counts, as counted in the seedmap (section 2.1).
 ROWS_PER_TABLE = [18, 20, 21, 18] + [18] * 10
@@ -431,6 +431,23 @@ def test_a_report_table_outside_a_research_report_is_kept_as_cells() -> None:
     assert found.kind == "report" and [r["text"] for r in rows] == ["年份", "总项目数", "总金额", "2021", "2", "10"]
     assert [f["kind"] for f in flags] == ["table_not_parsed"] and "research report" in flags[0]["note"]
     assert table_cell_rows("d", "s.txt", [found], read_by_report=True) == ([], [])
+
+
+def test_a_task_or_indicator_header_without_rows_is_a_flag() -> None:
+    lines = ["序号 | 工作项目 | 牵头部门", "", "序号 | 指标 | 目标值"]
+    regions = [
+        SimpleNamespace(kind="table", line_start=1, line_end=1),
+        SimpleNamespace(kind="table", line_start=3, line_end=3),
+    ]
+    found = document_tables("d", "s.txt", regions, lines, 1)
+    assert [f.kind for f in found] == ["task", "indicator"]
+    tasks, links, flags = task_tables("d", "s.txt", found, [], {})
+    rows, indicator_flags = indicator_rows("d", "s.txt", found, {})
+    assert tasks == links == rows == []
+    assert [(f["kind"], f["line_start"]) for f in flags + indicator_flags] == [
+        ("table_without_rows", 1),
+        ("table_without_rows", 3),
+    ]
 
 
 def test_cells_without_a_header_are_a_table_without_columns() -> None:
