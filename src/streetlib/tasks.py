@@ -29,8 +29,9 @@ lead unit first; every unit of a 配合部门 column (``co``) is a co-department
 **Deadlines.** A 完成时限 cell is kept verbatim (``deadline_raw``) and parsed to
 the last day it allows (``deadline``) by the patterns of
 ``data/lexicon/deadlines.csv`` (2024年6月底, 2024年底, 年内, 三季度 …; the table's
-year where the cell names none; of a range, its end). 长期, 每季度 and the like
-stay empty, with the raw text kept.
+year where the cell names none; of a range, its end; Chinese numerals of a date,
+二〇二四年六月, read by :func:`streetlib.numbers.chinese_numeral`). 长期, 每季度 and
+the like stay empty, with the raw text kept.
 
 **Categories.** ``category`` is kept as found; ``category_norm`` removes spaces and
 maps the documents' synonyms: 党的建设 → 基层党建 (T02 names the group every other
@@ -49,6 +50,7 @@ from pathlib import Path
 from streetlib import config
 from streetlib.datasets import DEPARTMENT_KINDS, quality_flag
 from streetlib.errors import BuildError, located
+from streetlib.numbers import chinese_numeral
 from streetlib.tables import Cell, FoundTable, Row, parse_complete_rows
 
 CATEGORY_SYNONYMS = {"党的建设": "基层党建", "城区美化": "美丽社区"}
@@ -58,6 +60,7 @@ DEPARTMENT_COLUMNS = ("lead", "responsible", "co")
 NAME_SEPARATORS = re.compile(r"[、,;/]")
 RANGE_SEPARATORS = re.compile(r"[-—~至到]+")
 DEADLINE_FILE = "deadlines.csv"
+CN_DATE_NUMERAL = re.compile(r"[〇零一二三四五六七八九十]+(?=[年月日])")  # 二〇二四年六月底 -> 2024年6月底
 # scope of a plan period by its length in years
 SPAN_SCOPES = {1: "annual", 3: "three_year", 5: "five_year"}
 TITLE_SPANS = (("三年", "three_year"), ("五年", "five_year"), ("十四五", "five_year"), ("十五五", "five_year"))
@@ -129,7 +132,8 @@ def parse_deadline(raw: str, year: int | None = None, *, lexicon: Path | None = 
     ``year`` is the table's year, used when the cell names none. Of a range
     (``2024年3月-6月``) the end counts, in the year of its start if it names none.
     """
-    parts = [p for p in RANGE_SEPARATORS.split(raw.replace(" ", "")) if p]
+    text = CN_DATE_NUMERAL.sub(lambda m: str(chinese_numeral(m[0]) or m[0]), raw.replace(" ", ""))
+    parts = [p for p in RANGE_SEPARATORS.split(text) if p]
     if not parts:
         return None
     stated = re.match(r"(\d{4})年", parts[0])
