@@ -354,7 +354,8 @@ def test_loaders_restore_table_dtypes() -> None:
         ("单位", "unit"), ("指标属性", "attribute"), ("属性", "attribute"), ("序号", "seq"),
         ("类别", "category"), ("版块", "category"), ("领域", "category"), ("指标", "indicator"),
         ("指标名称", "indicator"), ("年份", "year"), ("索引号", "index_no"), ("发布机构", "publisher"),
-        ("科目", None), ("2020", None),
+        ("科目", None), ("2020", None), ("基期值(2020年)", "baseline"), ("目标值(2025年)", "target"),
+        ("建筑面积(m²)", "area_m2"),
     ],
 )  # fmt: skip
 def test_header_words_map_through_the_lexicon(header: str, column: str | None) -> None:
@@ -407,6 +408,34 @@ def test_table_lines_are_recognised_by_shape_and_header_words() -> None:
     texts += ["一、保障措施", "加强组织领导。", "a | b", "党建办 |"]
     assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False, False, True, True]
     assert table_line_flags(["序号", "加强组织领导,推进各项工作。"]) == [False, False], "a header word alone is no grid"
+
+
+def test_a_blank_line_grid_ends_where_the_blank_line_rhythm_or_a_heading_ends() -> None:
+    grid = ["序号", "", "重点任务", "", "牵头部门", "", "1", "", "建设助餐点", "", "服务办", ""]
+    signed = [*grid, "江湾镇街道办事处", "2023年5月12日"]
+    assert table_line_flags(signed) == [True, False] * 6 + [False, False]
+    chapter = [*grid, "第三章 主要任务", "", "一、推动产业转型升级"]
+    assert table_line_flags(chapter) == [True, False] * 6 + [False, False, False]
+
+
+def test_a_grid_under_a_table_title_is_found_by_shape_alone() -> None:
+    texts = ["表1 社区公共服务设施覆盖情况", "", "设施类型", "", "数量(处)", "", "覆盖居民区(个)", "", "社区食堂"]
+    texts += ["", "4", "", "15", "", "三、存在问题"]
+    assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False]
+    assert table_line_flags(["表1 人口", "", "常住人口5万人,户籍人口3万人。", "", "a", "", "b"]) == [False] * 7
+
+
+def test_a_short_line_right_above_a_table_is_its_title() -> None:
+    lines = ["附件:新华路街道2024年重点任务清单", "序号 | 重点任务 | 牵头部门", "1 | 建设助餐点 | 服务办"]
+    regions = [
+        SimpleNamespace(kind="paragraph", line_start=1, line_end=1, text=lines[0]),
+        SimpleNamespace(kind="table", line_start=2, line_end=3),
+    ]
+    (found,) = document_tables("d", "s.txt", regions, lines, 1)
+    assert (found.adjacent_title, found.adjacent_title_line) == (lines[0], 1)
+    tasks, _, flags = task_tables("d", "s.txt", [found], [], {"服务办": "服务办"})
+    assert [(t["scope"], t["year"], t["table_title"]) for t in tasks] == [("annual", 2024, lines[0])]
+    assert flags == [], "a title found above the table is no displaced title"
 
 
 def test_columns_a_stage_does_not_read_are_kept_as_cells_and_flagged() -> None:
@@ -493,6 +522,7 @@ def test_scope_and_year_come_from_the_title_else_the_period(title: str, period, 
         ("长期", 2024, None),
         ("每季度", 2024, None),
         ("持续推进", 2024, None),
+        ("全年", 2024, None),
         ("2月30日", 2024, None),
     ],
 )

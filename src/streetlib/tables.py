@@ -48,8 +48,14 @@ YEAR_CELL = re.compile(r"(19|20)\d{2}")
 # the row layout: a line with at least one inner bar ("a | b", "| a | b |")
 ROW_LINE = re.compile(r"\S\s*\|\s*\S")
 MAX_CELL_CHARS = 40
-# a chapter-level heading (一、 or (一)) ends a blank-line grid
-MAJOR_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\))")
+MIN_TITLED_GRID_CELLS = 6
+MAX_TITLE_CHARS = 60
+TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
+# a heading (一、, (一), 第一章, 第一节) ends a blank-line grid
+MAJOR_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])"
+)
+TABLE_TITLE_LINE = re.compile(r"^表\s*\d+[:\s]")
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,15 @@ class HeaderLexicon:
     patterns: tuple[tuple[re.Pattern[str], str, str], ...] = ()
 
     def lookup(self, text: str) -> tuple[str, str] | None:
+        """``(column, table_kind)`` of a header word; a trailing bracket (基期值(2020年)) is tried without it."""
         key = text.replace(" ", "")
-        if key in self.words:
-            return self.words[key]
-        return next(((column, kind) for pattern, column, kind in self.patterns if pattern.search(key)), None)
+        for word in dict.fromkeys([key, TRAILING_BRACKET.sub("", key)]):
+            if word in self.words:
+                return self.words[word]
+            found = next(((column, kind) for pattern, column, kind in self.patterns if pattern.search(word)), None)
+            if found:
+                return found
+        return None
 
     def column(self, text: str) -> str | None:
         found = self.lookup(text)
@@ -213,19 +224,29 @@ def table_line_flags(texts: list[str], headers: HeaderLexicon | None = None) -> 
     flags = [t.endswith("|") or is_row_line(t) for t in texts]
     i = 0
     while i < len(texts):
-        if not flags[i] and _starts_blank_grid(texts, i, headers):
+        titled = bool(TABLE_TITLE_LINE.match(texts[i]))
+        start = next((k for k in range(i + 1, len(texts)) if texts[k]), len(texts)) if titled else i
+        if start < len(texts) and not flags[start] and _starts_blank_grid(texts, start, headers, titled=titled):
+            i = start
             while i < len(texts) and not flags[i] and (not texts[i] or _is_cell_text(texts[i])):
+                if texts[i] and i > start and i + 1 < len(texts) and texts[i + 1] and not texts[i + 1].startswith("("):
+                    break  # two lines with no blank between: the blank-line rhythm ends (a signature, a heading)
                 flags[i] = bool(texts[i])
                 i += 1
         i += 1
     return flags
 
 
-def _starts_blank_grid(texts: list[str], i: int, headers: HeaderLexicon) -> bool:
-    if headers.column(texts[i]) not in HEADER_START:
+def _starts_blank_grid(texts: list[str], i: int, headers: HeaderLexicon, *, titled: bool) -> bool:
+    """A blank-line grid starts here: two header words, or (under a 表N title) a run of short cells."""
+    cells = [t for t in texts[i : i + 2 * MIN_TITLED_GRID_CELLS + 1] if t]
+    if titled:
+        run = cells[:MIN_TITLED_GRID_CELLS]
+        blank_between = all(not t for t in texts[i + 1 : i + 2 * MIN_TITLED_GRID_CELLS : 2])
+        return len(run) == MIN_TITLED_GRID_CELLS and all(map(_is_cell_text, run)) and blank_between
+    if headers.column(texts[i]) not in HEADER_START or len(cells) < 2:
         return False
-    following = next((t for t in texts[i + 1 :] if t), "")
-    return headers.column(following) is not None and _is_cell_text(following)
+    return headers.column(cells[1]) is not None and _is_cell_text(cells[1])
 
 
 def _is_cell_text(text: str) -> bool:
@@ -545,7 +566,7 @@ def document_tables(
         if region.kind == "table":
             chunk = lines[region.line_start - first_line : region.line_end - first_line + 1]
             for k, (table, layout) in enumerate(_region_tables(chunk, region.line_start, source, headers)):
-                title = previous if (k == 0 and previous is not None and previous.kind == "table_title") else None
+                title = previous if k == 0 and _is_title_above(previous, region) else None
                 found.append(
                     FoundTable(
                         doc_id,
@@ -559,6 +580,20 @@ def document_tables(
                 )
         previous = region
     return found
+
+
+def _is_title_above(previous, region) -> bool:
+    """A table title region, or a short line without a full stop right above the table (附件:…任务清单)."""
+    if previous is None:
+        return False
+    if previous.kind == "table_title":
+        return True
+    return (
+        previous.kind in ("title", "paragraph")
+        and previous.line_end == region.line_start - 1
+        and len(previous.text) <= MAX_TITLE_CHARS
+        and "。" not in previous.text
+    )
 
 
 def _region_tables(chunk: list[str], first_line: int, source: str, headers: HeaderLexicon) -> list[tuple[Table, str]]:

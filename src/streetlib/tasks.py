@@ -190,7 +190,7 @@ def task_tables(
     for table_no, (f, (title, rule), rows) in enumerate(zip(found, assigned, parsed, strict=True), start=1):
         scope, year, quarter = scope_of(title, period)
         flags += header_flags(doc_id, source, f)
-        if f.adjacent_title != title:
+        if (f.adjacent_title or "") != title:
             flags.append(
                 quality_flag(
                     doc_id,
