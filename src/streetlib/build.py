@@ -106,7 +106,8 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         indicators += doc_indicators
         cells += doc_cells
         doc_flags += table_flags + indicator_flags + cell_flags
-        found_by_source.setdefault(doc.source, []).extend(found)
+        # the report stage reads only tables of the report kind (the header lexicon's table_kind)
+        found_by_source.setdefault(doc.source, []).extend(f for f in found if f.kind == "report")
         if doc.doc_type == "research_report":
             report_docs.append((doc, titles, doc_regions))
         regions += [
