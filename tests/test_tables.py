@@ -501,6 +501,16 @@ def test_scope_and_year_come_from_the_title_else_the_period(title: str, period, 
     assert scope_of(title, period) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="0123456789年月日底末内前上下半第一二三四季度〇十-至长期", max_size=14),
+    st.none() | st.integers(0, 3000),
+)
+def test_any_deadline_text_gives_a_date_or_nothing(raw: str, year: int | None) -> None:
+    parsed = parse_deadline(raw, year)
+    assert parsed is None or isinstance(parsed, dt.date)
+
+
 @pytest.mark.parametrize(
     ("raw", "year", "expected"),
     [
@@ -523,6 +533,7 @@ def test_scope_and_year_come_from_the_title_else_the_period(title: str, period, 
         ("每季度", 2024, None),
         ("持续推进", 2024, None),
         ("全年", 2024, None),
+        ("0000年6月", None, None),
         ("2月30日", 2024, None),
     ],
 )

@@ -145,7 +145,7 @@ def parse_deadline(raw: str, year: int | None = None, *, lexicon: Path | None = 
         groups = match.groupdict()
         at_year = int(groups["year"]) if groups.get("year") else year
         at_month = int(month or groups.get("month") or 0)
-        if at_year is None or not 1 <= at_month <= 12:
+        if at_year is None or not 1 <= at_year <= 9999 or not 1 <= at_month <= 12:
             return None
         last = calendar.monthrange(at_year, at_month)[1]
         at_day = last if day == "end" else int(day or groups.get("day") or 0)
