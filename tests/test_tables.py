@@ -453,6 +453,16 @@ def test_columns_a_stage_does_not_read_are_kept_as_cells_and_flagged() -> None:
     ]
 
 
+def test_a_second_column_of_one_kind_is_kept_apart_not_merged() -> None:
+    lines = ["序号 | 指标 | 2020年 | 2021年 | 目标值", "1 | 社区食堂数量(个) | 3 | 4 | 5"]
+    (found,) = document_tables("d", "s.txt", [SimpleNamespace(kind="table", line_start=1, line_end=2)], lines, 1)
+    (row,), _ = indicator_rows("d", "s.txt", [found], {})
+    assert (row["baseline_raw"], row["target_raw"], row["unit"]) == ("3", "5", "个")
+    rows, flags = table_cell_rows("d", "s.txt", [found])
+    assert [(r["row"], r["column"], r["header"], r["text"]) for r in rows] == [(1, None, "2021年", "4")]
+    assert [(f["kind"], f["found"]) for f in flags] == [("table_column_unread", "2021年")]
+
+
 def test_a_report_table_outside_a_research_report_is_kept_as_cells() -> None:
     lines = ["年份 | 总项目数 | 总金额", "2021 | 2 | 10"]
     (found,) = document_tables("d", "s.txt", [SimpleNamespace(kind="table", line_start=1, line_end=2)], lines, 1)

@@ -612,8 +612,15 @@ def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> 
         known = [headers.column(c.text) for c in row]
         n_known = sum(k is not None for k in known)
         if not tables or (n_known >= MIN_METADATA_HEADERS and n_known * 2 > len(row) and not row[0].text.isdigit()):
-            columns = [k or c.text for k, c in zip(known, row, strict=True)]
-            unknown = [c.text for k, c in zip(known, row, strict=True) if k is None]
+            columns: list[str] = []
+            unknown: list[str] = []
+            for position, (k, c) in enumerate(zip(known, row, strict=True), start=1):
+                name = k or c.text
+                if name in columns:  # a second 2021年 baseline, or two empty header cells: kept apart, not read
+                    name = f"{c.text}@{position}"
+                columns.append(name)
+                if k is None:
+                    unknown.append(name)
             tables.append(Table(source, columns, list(row), [], [], unknown))
         else:
             tables[-1].cells.extend(row)
@@ -659,8 +666,7 @@ def table_cell_rows(
             unread = [(col, c) for col, c in zip(table.columns, table.header, strict=True) if col not in READ[f.kind]]
             flags += [_unread_flag(doc_id, source, f, col, cell) for col, cell in unread]
             if unread:
-                names = {col for col, _ in unread}
-                rows += [r for r in _all_cells(f) if r["row"] != 0 and (r["column"] or r["header"]) in names]
+                rows += _all_cells(f, only={col for col, _ in unread})
         elif f.kind in NOT_PARSED and not (f.kind == "report" and read_by_report):
             found_text = " | ".join(c.text for c in (table.header or table.cells[:4]))
             flags.append(
@@ -683,21 +689,26 @@ def _unread_flag(doc_id: str, source: str, found: FoundTable, column: str, cell:
         kind, what = "table_header_unknown", f"header word not in data/lexicon/{HEADER_FILE}"
         fix = "Map it to a column there to read it"
     else:
-        kind, what = "table_column_unread", f"column {column} is not read from a {found.kind} table"
+        kind, what = (
+            "table_column_unread",
+            f"the {found.kind} stage does not read this column (or a second one like it)",
+        )
         fix = "Extend the stage if the column matters"
     note = f"{what}; its cells are kept in table_cells ({found.table_id}). {fix}"
     return quality_flag(doc_id, source, cell.line, cell.last_line, kind, cell.text, note)
 
 
-def _all_cells(found: FoundTable) -> list[dict]:
-    """Every cell of a table: the header as row 0, then the rows when they can be cut, else the cells in order."""
+def _all_cells(found: FoundTable, only: set[str] | None = None) -> list[dict]:
+    """Every cell of a table: the header as row 0, then the rows when they can be cut, else the cells in order.
+
+    With ``only``, the body cells of those columns alone.
+    """
     table = found.table
-    out = [_cell_row(found, 0, c.text, c) for c in table.header]
+    out = [] if only else [_cell_row(found, 0, k, c) for k, c in enumerate(table.header)]
     try:
         rows, trailing = parse_rows(table, layout=found.layout) if table.header else ([], table.cells)
     except StreetlibError:
         rows, trailing = [], table.cells
-    header_text = {col: c.text for col, c in zip(table.columns, table.header, strict=True)}
     key = next((c for c in ROW_KEYS if c in table.columns), None)
     previous = None
     for number, row in enumerate(rows, start=1):
@@ -707,22 +718,22 @@ def _all_cells(found: FoundTable) -> list[dict]:
         previous = row.category
         cells += list(row.values.items())
         for column, cell in sorted(cells, key=lambda cc: table.columns.index(cc[0])):
-            out.append(_cell_row(found, number, header_text[column], cell))
-    out += [_cell_row(found, None, None, c) for c in trailing if c.text]
+            if only is None or column in only:
+                out.append(_cell_row(found, number, table.columns.index(column), cell))
+    out += [_cell_row(found, None, None, c) for c in trailing if c.text and only is None]
     return out
 
 
-def _cell_row(found: FoundTable, row: int | None, header: str | None, cell: Cell) -> dict:
-    column = None
-    if header is not None:
-        canonical = found.table.columns[[c.text for c in found.table.header].index(header)]
-        column = None if canonical in found.table.unknown else canonical
+def _cell_row(found: FoundTable, row: int | None, index: int | None, cell: Cell) -> dict:
+    """A ``table_cells`` row; ``index`` is the cell's column position (``None`` where rows could not be cut)."""
+    name = found.table.columns[index] if index is not None else None
+    understood = name is not None and name not in found.table.unknown and "@" not in name
     return {
         "doc_id": found.doc_id,
         "table_id": found.table_id,
         "row": row,
-        "column": column,
-        "header": header,
+        "column": name if understood else None,
+        "header": found.table.header[index].text if index is not None else None,
         "text": cell.text,
         "line_start": cell.line,
         "line_end": cell.last_line,
