@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,27 @@ PHRASINGS = [
     ("全街道有2316名独居老人,外来人口数量超过2万人。", {("unstated", "living_alone", 2316.0, "人", None),
                                                ("migrant", "total", 20000.0, "人", "超过")}),
     ("辖区老人三千七百人。", {("unstated", "age_60_plus", 3700.0, "人", None)}),
+    (
+        # "户籍人口…,其中" and "户籍人口中" name the base of the whole sentence, across its ";"
+        "街道户籍人口5.47万人,其中60岁及以上老年人2.26万人,占户籍人口的41.3%;80周岁以上高龄老人4,105人,纯老家庭2,870户。",
+        {
+            ("hukou", "total", 54700.0, "人", None),
+            ("hukou", "age_60_plus", 22600.0, "人", None),
+            ("hukou", "share_age_60_plus", 41.3, "%", None),
+            ("hukou", "age_80_plus", 4105.0, "人", None),
+            ("hukou", "pure_elderly_households", 2870.0, "户", None),
+        },
+    ),
+    (
+        "户籍人口中,60岁及以上老年人2.03万人;90岁以上老年人893人;高龄老人4620人。",
+        {
+            ("hukou", "age_60_plus", 20300.0, "人", None),
+            ("hukou", "age_90_plus", 893.0, "人", None),
+            ("hukou", "age_80_plus", 4620.0, "人", None),
+        },
+    ),
+    ("户籍人口 52000 人,常住人口: 6.1 万人。", {("hukou", "total", 52000.0, "人", None),
+                                        ("resident", "total", 61000.0, "人", None)}),
 ]  # fmt: skip
 
 
@@ -176,6 +198,7 @@ def test_full_width_figures_are_quoted_as_written() -> None:
         ("2021年3月街道开展排摸,户籍人口5000人。", "2021-03-01", "administrative"),
         ("第七次全国人口普查显示,户籍人口5000人。", "2020-11-01", "census"),
         ("户籍人口5000人。", None, "administrative"),
+        ("2024年底前完成排摸,户籍人口5000人。", None, "administrative"),  # a deadline, not a reference date
     ],
 )
 def test_reference_dates(text: str, as_of: str | None, collection: str) -> None:
@@ -194,6 +217,17 @@ def test_a_missed_figure_is_flagged_and_a_flow_is_not() -> None:
         ("population_unparsed", 3, service),
     ]
     assert "约2.3万人" in flags[0]["note"] and "population_patterns.csv" in flags[0]["note"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1,2" * 10000, "户籍人口1人次," * 3000, "60岁以上老人" * 4000, "有1名老人," * 5000, "老人1人,登记" * 3000],
+    ids=lambda t: t[:6],
+)
+def test_long_paragraphs_take_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    _facts(text)
+    assert time.perf_counter() - started < 2.0
 
 
 def test_a_bad_pattern_row_names_its_line(tmp_path: Path) -> None:

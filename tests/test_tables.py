@@ -405,8 +405,9 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
 
 def test_table_lines_are_recognised_by_shape_and_header_words() -> None:
     texts = ["重点任务分解", "", "序号", "", "工作项目", "", "牵头部门", "", "1", "", "建设助餐点", "", "服务办", ""]
-    texts += ["一、保障措施", "加强组织领导。", "a | b", "党建办 |"]
-    assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False, False, True, True]
+    texts += ["一、保障措施", "加强组织领导。", "a | b", "", "c | d", "党建办 |"]
+    assert table_line_flags(texts) == [False, False] + [True, False] * 6 + [False, False, True, False, True, True]
+    assert table_line_flags(["正文。", "网站地图 | 联系我们", "版权所有"]) == [False] * 3, "a lone row line is no grid"
     assert table_line_flags(["序号", "加强组织领导,推进各项工作。"]) == [False, False], "a header word alone is no grid"
 
 

@@ -8,14 +8,15 @@ build leaves the previous tables untouched.
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from streetlib import config
+from streetlib.atomic import owning_folder, replacing_folder
 from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.datasets import SCHEMAS, quality_flag
 from streetlib.errors import BuildError, located
@@ -271,18 +272,35 @@ def build(root: Path | None = None, *, progress: bool = True) -> dict[str, Path]
         if progress:
             print(f"[streetlib build] {message}", file=sys.stderr, flush=True)
 
-    raw = config.raw_dir(root)
-    say(f"reading manifest and sources in {raw}")
-    corpus = read_corpus(raw)
-    say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-    tables = build_tables(corpus, raw, config.lexicon_dir(root), config.external_dir(root))
-    for name, frame in tables.items():
-        check_schema(name, frame)
-        say(f"{name}: {len(frame)} rows")
-    out = config.processed_dir(root)
-    write_tables(tables, out)
+    # The lock spans the whole build: two builds in one data root would race on processed/.
+    with _writing(config.processed_dir(root)), owning_folder(config.processed_dir(root)) as out:
+        raw = config.raw_dir(root)
+        say(f"reading manifest and sources in {raw}")
+        corpus = read_corpus(raw)
+        say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
+        tables = build_tables(corpus, raw, config.lexicon_dir(root), config.external_dir(root))
+        for name, frame in tables.items():
+            check_schema(name, frame)
+            say(f"{name}: {len(frame)} rows")
+        write_tables(tables, out)
     say(f"wrote {len(tables)} tables to {out}")
     return {name: out / f"{name}.csv" for name in tables}
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """File-system failures (read-only folder, full disk) as an error naming the place and the fix."""
+    try:
+        yield
+    except OSError as exc:
+        raise BuildError(
+            located(
+                exc.filename or out,
+                None,
+                f"could not be written ({exc.strerror or exc})",
+                f"Check the folder's permissions and the free disk space; {out} is unchanged.",
+            )
+        ) from exc
 
 
 def check_schema(name: str, frame: pd.DataFrame) -> None:
@@ -292,23 +310,10 @@ def check_schema(name: str, frame: pd.DataFrame) -> None:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """Write every table to a fresh folder, then swap it in for ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=out.parent))
-    try:
+    """Write every table to a fresh folder, then swap it in for ``out`` (see :func:`atomic.replacing_folder`)."""
+    with replacing_folder(out) as staging:
         for name, frame in sorted(tables.items()):
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
-        retired = out.parent / ".processed-old"
-        if retired.exists():
-            shutil.rmtree(retired)
-        if out.exists():
-            out.rename(retired)
-        staging.rename(out)
-        if retired.exists():
-            shutil.rmtree(retired)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def check_report(root: Path | None = None) -> str:

@@ -15,12 +15,20 @@ except in a letter-spaced two-character title (``前 言``).
 
 The raw text stays recoverable: every cleaned unit carries its raw line range,
 and ``normalise(apply_errata(raw line))`` reproduces it.
+
+Hidden characters
+-----------------
+Zero-width spaces, bidirectional controls, NUL and other control characters are
+removed; Kangxi and supplementary radicals and compatibility ideographs (which
+PDF extraction yields for ordinary characters) become the ideograph they stand
+for. :func:`hidden_characters` names what was changed, for a quality flag.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +41,23 @@ ERRATA_ACTIONS = ("fix", "flag")
 
 # Full-width ASCII variants -> ASCII; NBSP and ideographic space -> space.
 _WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x00A0: 0x20, 0x3000: 0x20}
+# Invisible characters (zero-width, bidirectional controls, C0/C1 controls but tab, BOM) are removed:
+# they change what a pattern or a duplicate check sees without changing what a reader sees.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Look-alike radicals (Kangxi U+2F00-2FD5, CJK Radicals Supplement U+2E80-2EFF) and compatibility
+# ideographs (U+F900-FAFF) become the ideograph they stand for: PDF extraction produces them for
+# ordinary characters (⾏ for 行, ⻓ for 长). Their NFKC form where Unicode gives one; the simplified
+# supplement radicals have none, so they are listed. NFKC is not applied to the whole line: it
+# would also turn ㎡ into m2 and ① into 1.
+_SUPPLEMENT_RADICALS = dict(
+    zip("⻄⻅⻆⻉⻓⻔⻘⻚⻛⻜⻝⻢⻥⻦⻨⻩⻬⻰⺠", "西见角贝长门青页风飞食马鱼鸟麦黄齐龙民", strict=True)
+)
+_LOOKALIKE = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FD6), range(0xF900, 0xFB00))
+    for cp in block
+    if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+} | {ord(radical): ideograph for radical, ideograph in _SUPPLEMENT_RADICALS.items()}
 _SPACES = re.compile(r"[ \t]+")
 _SPACED_PAIR = re.compile(r"^([\u4e00-\u9fff]) ([\u4e00-\u9fff])$")
 
@@ -113,5 +138,15 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None)
 
 def normalise(text: str) -> str:
     """Canonical form of one line of text (see the module docstring)."""
-    text = _SPACES.sub(" ", text.translate(_WIDTH_MAP)).strip()
+    text = _SPACES.sub(" ", INVISIBLE.sub("", text).translate(_WIDTH_MAP).translate(_LOOKALIKE)).strip()
     return _SPACED_PAIR.sub(r"\1\2", text)
+
+
+def hidden_characters(text: str) -> str:
+    """What :func:`normalise` removes or replaces that a reader cannot see, e.g. ``'U+200B, U+2F8F→行'``.
+
+    Empty when the line has none; the build records a non-empty answer as a quality flag.
+    """
+    found = [f"U+{ord(c):04X}" for c in INVISIBLE.findall(text)]
+    found += [f"U+{ord(c):04X}→{_LOOKALIKE[ord(c)]}" for c in text if ord(c) in _LOOKALIKE]
+    return ", ".join(dict.fromkeys(found))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from streetlib import __version__, config
@@ -53,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             if not (args.xlsx or args.csv):
                 parser.error("export needs --xlsx PATH or --csv DIR")
             if args.xlsx:
-                print(f"wrote {export_xlsx(args.xlsx, root=root)}")
+                with warnings.catch_warnings(record=True) as notes:
+                    warnings.simplefilter("always")
+                    print(f"wrote {export_xlsx(args.xlsx, root=root)}")
+                for note in notes:
+                    print(f"streetlib export: note: {note.message}", file=sys.stderr)
             if args.csv:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
         elif args.command == "index-reports":

@@ -46,10 +46,11 @@ PATTERN_COLUMNS = ["kind", "pattern", "basis", "measure", "as_of", "note"]
 RULE_KINDS = ("count", "share", "link", "lead", "context", "date", "census", "word", "not_a_stock")
 PEOPLE_UNITS = ("人", "名", "位")
 HOUSEHOLD_UNITS = ("户", "个", "家")
-SENTENCE = re.compile(r"[^。;]*[。;]?")
+SENTENCE = re.compile(r"[^。!?]*[。!?]?")  # ; stays inside: 户籍人口中,60岁…;80岁… shares its context
 CLAUSE_ENDS = ",;。"
 BLANK = re.compile(r"人(?=[,。;、)]|$)")
 MAX_FOUND_CHARS = 120
+LEAD_WINDOW = 8  # characters before a number searched for a lead word
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def population_facts(
                         "recomputed_base": None,
                         "doc_id": p.doc_id,
                         "line_start": line,
+                        "line_end": line,
                         "quote": quote,
                     }
                 )
@@ -179,7 +181,7 @@ def _figures(sentence: str, rules: list[Rule], link: re.Pattern[str], lead: re.P
     """Every count and share in one sentence, labels tried left to right, longest first."""
     numbers = {n.start: n for n in find_numbers(sentence)}
     # a number just before its label counts only after a lead word: 有2316名独居老人, not 为500名老人提供
-    ending = {n.end: n for n in numbers.values() if lead.search(sentence[: n.start])}
+    ending = {n.end: n for n in numbers.values() if lead.search(sentence, max(0, n.start - LEAD_WINDOW), n.start)}
     context = next((r.basis for r in rules if r.kind == "context" and r.pattern.search(sentence)), None)
     labels = sorted(
         ((m, r) for r in rules if r.kind in ("count", "share") for m in r.pattern.finditer(sentence) if m.group(0)),
@@ -240,7 +242,7 @@ def _share(sentence, m, rule, numbers, after, link, previous, rules) -> tuple[li
     figures = [_Figure(basis, measure, number.value, "%", number.qualifier, "")]
     end = number.end
     # "…占比将近40%,为23221人": the count the share was taken of, stated right after it.
-    then = re.compile(r",?").match(sentence, end).end()
+    then = end + (sentence[end : end + 1] == ",")
     then = link.match(sentence, then).end()
     count = numbers.get(then)
     if then > end and count is not None and _counts(count, households=False) and measure.startswith("share_"):
@@ -271,10 +273,11 @@ def _counts(number: Number, households: bool) -> bool:
 
 
 def _words(rules: list[Rule], kind: str) -> re.Pattern[str]:
-    """``link`` words: up to two between a label and its number; ``lead`` words: right before a number."""
+    """``link`` words: up to two between a label and its number (spaces allowed: text from PDF);
+    ``lead`` words: right before a number."""
     words = "|".join(f"(?:{r.pattern.pattern})" for r in rules if r.kind == kind)
     if kind == "link":
-        return re.compile(f"(?:{words}){{0,2}}" if words else "")
+        return re.compile(f"(?: ?(?:{words})){{0,2}} ?" if words else " ?")
     return re.compile(f"(?:{words})$" if words else "(?!)")
 
 

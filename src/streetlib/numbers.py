@@ -11,15 +11,17 @@ Rules
 * 万 / 亿 (also ``万人``, ``亿元``, ``万平方米``) are multiplied out (exactly, in decimal);
   the unit keeps what follows (``人``, ``元``, ``平方米``).
 * A percentage is its percent value (``38.6%`` -> 38.6, unit ``%``).
-* Qualifiers before (``约``, ``近``, ``将近``, ``超过``, ``不少于``, ``不到`` …) or after
+* Qualifiers before (``约``, ``近``, ``将近``, ``超过``, ``不少于``, ``不到``, ``≥`` …) or after
   (``余``, ``多``, ``以上``, ``及以上``, ``以下``, ``左右`` …) set ``comparator``:
   ``~`` (about), ``>=`` (at least, more than), ``<=`` (at most, fewer than), ``=`` otherwise.
 * ``,`` (or ``，``) groups thousands only in the strict form ``2,316`` / ``12,345,678`` (1-3 digits, then
   groups of exactly 3), because the same comma also separates clauses.
 * A Chinese numeral is read in a sentence only when it is more than one character or is
-  followed by a unit, a multiplier or a qualifier (``三个``, ``两千``), and never after ``第``
+  followed by a unit, a multiplier or a qualifier (``三个``, ``两千``, ``一万余``), and never after ``第``
   (an ordinal); so ``统一`` or ``一体化`` hold no number. A run without 十/百/千 is read digit by
   digit (``二〇二三`` -> 2023). A malformed run (``十四五``) is not a number.
+* One space may separate the digits from 万/亿 or the unit (``52000 人``: text extracted
+  from PDF); the text keeps it.
 * Ranges (``3-5人``) are out of scope: each end is its own number.
 
 Every pattern here is linear: no nested unbounded quantifiers.
@@ -53,6 +55,12 @@ QUALIFIERS_BEFORE = {
     "近": "~",
     "逾": ">=",
     "超": ">=",
+    "≥": ">=",
+    "≤": "<=",
+    ">": ">=",
+    "<": "<=",
+    "＞": ">=",
+    "＜": "<=",
 }
 QUALIFIERS_INSIDE = {"余": ">=", "多": ">="}  # between the digits and the unit: 3000余人, 1万多人
 QUALIFIERS_AFTER = {
@@ -130,9 +138,9 @@ _NUMBER = re.compile(
     rf"(?:(?P<percent_of>百分之)(?P<pct>{_ARABIC}|{_CN_RUN})"
     rf"|(?P<arabic>{_ARABIC})|(?P<cn>{_CN_RUN}))"
     rf"(?P<inside1>{_alternation(QUALIFIERS_INSIDE)})?"
-    rf"(?P<mult>{_alternation(MULTIPLIERS)})?"
+    rf"(?: ?(?P<mult>{_alternation(MULTIPLIERS)}))?"
     rf"(?P<inside2>{_alternation(QUALIFIERS_INSIDE)})?"
-    rf"(?P<unit>{_alternation(UNITS)})?"
+    rf"(?: ?(?P<unit>{_alternation(UNITS)}))?"
     rf"(?P<after>{_alternation(QUALIFIERS_AFTER)})?"
 )
 
@@ -289,7 +297,8 @@ def _chinese_value(run: str) -> Decimal | None:
 def _plausible_chinese(text: str, m: re.Match[str]) -> bool:
     if m.start("cn") > 0 and text[m.start("cn") - 1] == "第":
         return False
-    marked = any(m[g] for g in ("before", "inside1", "mult", "inside2", "unit", "after"))
+    # a qualifier before is no evidence: 超一流 and 近一步 hold no quantity
+    marked = any(m[g] for g in ("inside1", "mult", "inside2", "unit", "after"))
     return len(m["cn"]) > 1 or marked
 
 

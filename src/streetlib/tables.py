@@ -31,6 +31,7 @@ import csv
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from streetlib import config
@@ -215,13 +216,17 @@ def is_row_line(line: str) -> bool:
 def table_line_flags(texts: list[str], headers: HeaderLexicon | None = None) -> list[bool]:
     """Which lines (normalised text) are table lines, by their shape.
 
-    A pipe-layout cell (ends in ``|``) or a row-layout line (:func:`is_row_line`);
-    and a blank-line grid: a header word of a row key or category column
+    A pipe-layout cell (ends in ``|``) or a row-layout line (:func:`is_row_line`) next
+    to another one (blank lines between allowed); and a blank-line grid: a header word of a row key or category column
     followed by another header word, then short cells (blank lines between
     allowed) up to the first line that is no cell.
     """
     headers = headers or load_table_headers()
-    flags = [t.endswith("|") or is_row_line(t) for t in texts]
+    rows = [is_row_line(t) for t in texts]
+    nonblank = [k for k, t in enumerate(texts) if t]
+    # a row-layout grid has a header and a row: a lone 'a | b' line (网站地图 | 联系我们) is no table
+    paired = {k for pair in pairwise(nonblank) if rows[pair[0]] and rows[pair[1]] for k in pair}
+    flags = [t.endswith("|") or k in paired for k, t in enumerate(texts)]
     i = 0
     while i < len(texts):
         titled = bool(TABLE_TITLE_LINE.match(texts[i]))
