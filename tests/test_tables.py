@@ -490,6 +490,18 @@ def test_a_task_or_indicator_header_without_rows_is_a_flag() -> None:
     ]
 
 
+def test_numbering_that_restarts_within_a_table_keeps_task_ids_unique() -> None:
+    lines = ["类别 | 序号 | 重点任务 | 牵头部门", "党建 | 1 | a | 党建办", "| 2 | b | 党建办", "民生 | 1 | c | 服务办"]
+    (found,) = document_tables("d", "s.txt", [SimpleNamespace(kind="table", line_start=1, line_end=4)], lines, 1)
+    tasks, _, flags = task_tables("d", "s.txt", [found], [], {"党建办": "党建办", "服务办": "服务办"})
+    assert [(t["task_id"], t["seq"], t["category"]) for t in tasks] == [
+        ("d:t01-01", 1, "党建"),
+        ("d:t01-02", 2, "党建"),
+        ("d:t01-03", 1, "民生"),
+    ]
+    assert [(f["kind"], f["line_start"]) for f in flags] == [("task_seq_repeated", 4)]
+
+
 def test_cells_without_a_header_are_a_table_without_columns() -> None:
     (table,) = split_tables(pipe_cells(["甲 |", "乙 |"], 3), "t.txt")
     assert table.columns == [] and [c.text for c in table.cells] == ["甲", "乙"] and table.line_start == 3

@@ -261,6 +261,8 @@ def _is_cell_text(text: str) -> bool:
 def row_line_cells(lines: list[str], first_line: int) -> list[list[Cell]]:
     """Rows of the row layout, one list of cells per line; outer bars are optional.
 
+    A line that opens with a bar but does not end with one starts with an empty cell.
+
     A line without a bar continues the last cell of the row above (a wrapped cell).
     """
     rows: list[list[Cell]] = []
@@ -272,7 +274,10 @@ def row_line_cells(lines: list[str], first_line: int) -> list[list[Cell]]:
             last = rows[-1][-1]
             rows[-1][-1] = Cell(last.text + text, last.line, line_no)
             continue
-        parts = text.strip().removeprefix("|").removesuffix("|").split("|")
+        # outer bars are dropped (| a | b |, a | b |); a bar that only opens the line is an empty first cell
+        # (| 2 | b: a merged category cell)
+        inner = text[1:] if text.startswith("|") and text.endswith("|") else text
+        parts = inner.removesuffix("|").split("|")
         rows.append([Cell(part.strip(), line_no) for part in parts])
     return rows
 

@@ -203,9 +203,23 @@ def task_tables(
                     replacement=title,
                 )
             )
+        used: set[int] = set()
         for number, row in enumerate(rows, start=1):
             seq = int(row.key.text) if row.key.text.isdigit() else number
-            task_id = f"{doc_id}:t{table_no:02d}-{seq:02d}"
+            if seq in used:  # numbering restarts within the table (per group): the id takes the row's position
+                flags.append(
+                    quality_flag(
+                        doc_id,
+                        source,
+                        row.line_start,
+                        row.line_end,
+                        "task_seq_repeated",
+                        row.key.text,
+                        f"序号 {row.key.text} repeats in the table; the task id uses the row's position ({number})",
+                    )
+                )
+            task_id = f"{doc_id}:t{table_no:02d}-{(number if seq in used else seq):02d}"
+            used.add(seq)
             category = row.category.text if row.category else ""
             deadline = row.values.get("deadline")
             tasks.append(
