@@ -12,6 +12,11 @@ Three layouts of flattened tables are read, whatever their words:
   `` | `` (outer bars optional); the first line is the header; an empty
   category cell is a merged cell.
 
+:func:`table_line_flags` tells the structure stage which lines are table lines:
+pipe cells, row-layout lines that come in pairs or more, and blank-line grids
+(two header words of the lexicon, or six short cells under a ``表N`` title, up to
+the first heading, long sentence or break in the blank-line rhythm).
+
 Header words map to canonical columns through ``data/lexicon/table_headers.csv``
 (header, column, table_kind, note); a word the lexicon does not know is kept as
 its own column and flagged, never an error. In the cell-per-line layouts
