@@ -474,7 +474,9 @@ def extract(ctx: DocumentContext) -> StageResult:
         return StageResult()
     doc_id, source = ctx.doc_id, ctx.source
     moved = {r.title_line: (r.line_start, r.line_end) for r in ctx.doc.relocated_tables}
-    tables, flags = report_tables(doc_id, source, ctx.table_titles, moved, ctx.source_tables())
+    # only tables of the report kind (the header lexicon's table_kind)
+    found = [f for f in ctx.source_tables() if f.kind == "report"]
+    tables, flags = report_tables(doc_id, source, ctx.table_titles, moved, found)
     stated = stated_figures(ctx.reviewed / FIGURE_FILE, ctx.source_lines, doc_id)
     distributions, distribution_flags = distribution_figures(ctx.regions, doc_id, source, ctx.source_lines)
     stated += distributions

@@ -45,7 +45,7 @@ REGION_KINDS = (
     "web_chrome",
     "toolbar",
 )
-SCOPES = ("three_year", "annual", "quarterly")
+SCOPES = ("three_year", "annual", "quarterly", "five_year", "multi_year")
 ATTRIBUTES = ("binding", "expected")
 COLLECTIONS = ("census", "administrative")
 POPULATION_BASES = ("all", "hukou", "resident", "present", "foreign", "migrant", "unstated")
@@ -159,11 +159,16 @@ SPECS: dict[str, TableSpec] = {
                 Column("doc_id", "string", "Document holding the table.", required=True),
                 Column("table_no", "Int64", "Task table number in the document (k-th task table)."),
                 Column("table_title", "string", "Title assigned to the table (rule in streetlib.tasks)."),
-                Column("scope", SCOPES, "three_year, annual or quarterly (from the title)."),
+                Column(
+                    "scope",
+                    SCOPES,
+                    "three_year, annual, quarterly, five_year or multi_year "
+                    "(from the title, else the document's period).",
+                ),
                 Column(
                     "year",
                     "Int64",
-                    "Year of an annual or quarterly list; empty for the three-year list.",
+                    "Year of an annual or quarterly list; empty for a multi-year list.",
                     bounds=YEARS,
                 ),
                 Column("quarter", "Int64", "Quarter (1-4) of a quarterly list; empty otherwise.", bounds=(1, 4)),
@@ -176,7 +181,17 @@ SPECS: dict[str, TableSpec] = {
                 Column("seq", "Int64", "Sequence number (序号) within the table."),
                 Column("task", "string", "Task (重点任务) cell."),
                 Column("content", "string", "Content (主要内容/具体内容) cell; empty for the three-year list."),
-                Column("departments_raw", "string", "Department cell as found (牵头部门/责任单位)."),
+                Column("departments_raw", "string", "Lead department cell as found (牵头部门/责任单位/责任部门 …)."),
+                Column(
+                    "co_departments_raw", "string", "Co-department cell as found (配合部门/协同部门 …); empty if none."
+                ),
+                Column("deadline_raw", "string", "Deadline cell as found (完成时限/完成时间 …); empty if none."),
+                Column(
+                    "deadline",
+                    "date",
+                    "Last day the deadline allows (2024年6月底 → 2024-06-30); "
+                    "empty for 长期, 每季度 or an unknown phrasing.",
+                ),
                 *PROVENANCE,
             ),
             key=("task_id",),
@@ -187,10 +202,21 @@ SPECS: dict[str, TableSpec] = {
             "task_departments",
             (
                 Column("task_id", "string", "Task id (tasks.task_id)."),
-                Column("department", "string", "Canonical department (departments.department)."),
+                Column(
+                    "department", "string", "Canonical department (departments.department); empty if unknown (flagged)."
+                ),
                 Column("department_raw", "string", "Name as written in the cell."),
-                Column("position", "Int64", "Position in the cell (1 = first named).", bounds=(1, float("inf"))),
-                Column("role", ROLES, "lead or co (rule in streetlib.tasks: 牵头部门 all lead; 责任单位 first lead)."),
+                Column(
+                    "position",
+                    "Int64",
+                    "Position among the names of the row's lead then co cells (1 = first named).",
+                    bounds=(1, float("inf")),
+                ),
+                Column(
+                    "role",
+                    ROLES,
+                    "lead or co (rule in streetlib.tasks: 牵头部门 all lead; 责任单位 first lead; 配合部门 all co).",
+                ),
             ),
             key=("task_id", "position"),
             order=("task_id", "position"),
@@ -223,18 +249,34 @@ SPECS: dict[str, TableSpec] = {
                 Column("indicator", "string", "Indicator (指标) as found, errata applied (unit brackets repaired)."),
                 Column("indicator_name", "string", "Indicator without its unit bracket and spaces."),
                 Column(
-                    "unit", "string", "Unit from the bracket at the end of the name; empty if none or empty bracket."
+                    "unit",
+                    "string",
+                    "Unit from the bracket at the end of the name, else the 单位 column; empty if none.",
                 ),
-                Column("attribute", ATTRIBUTES, "binding (约束性) or expected (预期性)."),
+                Column(
+                    "attribute",
+                    ATTRIBUTES,
+                    "binding (约束性) or expected (预期性); empty if none or unknown (flagged).",
+                ),
                 Column("attribute_raw", "string", "属性 as found."),
-                Column("department", "string", "Responsible unit, canonical (departments.department)."),
+                Column(
+                    "department", "string", "Responsible unit, canonical (departments.department); empty if unknown."
+                ),
                 Column("department_raw", "string", "责任单位 as found (two-line cells joined)."),
+                Column(
+                    "baseline_raw", "string", "Baseline (基期值/现状值/2020年 …) as found; empty if the table has none."
+                ),
+                Column("baseline_value", "float", "Baseline parsed: the number (as targets are parsed)."),
                 Column("target_raw", "string", "Target (目标值) as found."),
                 Column("target_value", "float", "Target parsed: the number."),
                 Column(
                     "target_unit", "string", "Unit of the target: from the target (%, 亿元) or else the name's unit."
                 ),
-                Column("target_comparator", "string", "'=' for a plain target, '>=' for 不少于 / 以上."),
+                Column(
+                    "target_comparator",
+                    "string",
+                    "'=' plain, '>=' 不少于 / 以上, '<=' 以内 / 不超过, '~' 约 (streetlib.numbers).",
+                ),
                 *PROVENANCE,
             ),
             key=("doc_id", "seq"),
@@ -257,6 +299,22 @@ SPECS: dict[str, TableSpec] = {
             ),
             key=("doc_id", "table_id", "row_label", "column"),
             order=("source_file", "line_start", "column"),
+            extracted=True,
+        ),
+        TableSpec(
+            "table_cells",
+            (
+                Column("doc_id", "string", "Document holding the table.", required=True),
+                Column("table_id", "string", "Table id: '<doc_id>:tabNN', the NN-th table found in the document."),
+                Column("row", "Int64", "Row number (0 = the header row); empty where the rows could not be cut."),
+                Column("column", "string", "Canonical column from data/lexicon/table_headers.csv; empty if unknown."),
+                Column(
+                    "header", "string", "Header cell of the column as found; empty where the rows could not be cut."
+                ),
+                Column("text", "string", "Cell as found."),
+                *PROVENANCE,
+            ),
+            order=("source_file", "line_start", "table_id"),
             extracted=True,
         ),
         TableSpec(
