@@ -109,6 +109,9 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         paragraphs += doc_paragraphs
         flags += doc_flags
     figures, checks = [], []
+    env: dict[str, float] = {}  # every number a check may name, with the document and lines it was read from
+    where: dict[str, tuple[str, int, int]] = {}
+    reports = {doc.doc_id for doc, _, _ in report_docs}
     for doc, titles, doc_regions in report_docs:
         moved = {r.title_line: (r.line_start, r.line_end) for r in doc.relocated_tables}
         doc_rows, doc_flags = report_tables(doc.doc_id, doc.source, titles, moved, found_by_source[doc.source])
@@ -120,24 +123,39 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
         distributions, distribution_flags = distribution_figures(doc_regions, doc.doc_id, doc.source, lines[doc.source])
         stated += distributions
         flags += distribution_flags
-        derived, env = derived_figures(stated, doc_rows, doc.doc_id)
+        derived, doc_env, doc_where = derived_figures(stated, doc_rows, doc.doc_id)
         figures += stated + derived
-        if (raw / CHECK_FILE).is_file():
-            doc_checks = run_checks(raw / CHECK_FILE, env, stated, doc.doc_id)
-            checks += doc_checks
-            flags += [
-                quality_flag(
-                    doc.doc_id,
-                    doc.source,
-                    c["line_start"],
-                    c["line_start"],
-                    "report_claim_inconsistent",
-                    f"{c['stated']:g}",
-                    f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})",
+        env |= doc_env
+        where |= {key: (doc.doc_id, *span) for key, span in doc_where.items()}
+    # numbers other documents state, for checks that compare them with a report's or with each other
+    for doc in documents:
+        if doc.doc_id not in reports and (raw / FIGURE_FILE).is_file():
+            stated = stated_figures(raw / FIGURE_FILE, lines[doc.source], doc.doc_id)
+            figures += stated
+            env |= {r["key"]: r["value"] for r in stated}
+            where |= {r["key"]: (doc.doc_id, r["line_start"], r["line_start"]) for r in stated}
+    if (raw / CHECK_FILE).is_file():
+        checks = run_checks(raw / CHECK_FILE, env, where, [d.doc_id for d in documents])
+        source_of = {d.doc_id: d.source for d in documents}
+        flags += [
+            quality_flag(
+                c["doc_id"],
+                source_of[c["doc_id"]],
+                c["line_start"],
+                c["line_end"],
+                "report_claim_inconsistent" if c["verdict"] == "does not hold" else "report_claim_undecided",
+                f"{c['stated']:g}",
+                f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})"
+                + (
+                    f"; other document {c['other_doc_id']}, lines {c['other_line_start']}-{c['other_line_end']}"
+                    if c["other_doc_id"]
+                    else ""
                 )
-                for c in doc_checks
-                if c["verdict"] != "holds"
-            ]
+                + (f"; cannot be decided: {c['reason']}" if c["reason"] else ""),
+            )
+            for c in checks
+            if c["verdict"] != "holds"
+        ]
     paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
     flags += duplicate_flags(paragraph_table, corpus)
     document_table = documents_table(corpus)
