@@ -151,7 +151,15 @@ def bar_chart(
         if label in derived:
             bar.set_alpha(0.45)
             bar.set_hatch("//")
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():g}", va="center", fontsize=8)
+        ax.text(
+            bar.get_width(),
+            bar.get_y() + bar.get_height() / 2,
+            f" {bar.get_width():g}",
+            va="center",
+            fontsize=8,
+            zorder=4,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},  # reference lines pass behind the number
+        )
     ax.set_xlabel(labels.text(xlabel, lang))
     ax.set_title(labels.text(title, lang))
     ax.set_xlim(0, ordered.max() * 1.15)
@@ -250,3 +258,39 @@ def _drawn_area(fig: Figure, renderer) -> Bbox:
             boxes.append(artist.get_window_extent(renderer))
     boxes = [b for b in boxes if b is not None and b.width > 0]
     return Bbox.union(boxes) if boxes else fig.bbox
+
+
+def reference_line(ax, value: float, label: str, *, linestyle: str = "--", axis: str = "x") -> None:
+    """A labelled reference line (in the legend, with its value), drawn behind bars' value labels.
+
+    Two reference lines close together stay readable because their labels are in the legend,
+    not written beside the lines where they would overprint each other or the bars.
+    """
+    draw = ax.axvline if axis == "x" else ax.axhline
+    draw(value, color="#333333", linestyle=linestyle, linewidth=1, zorder=3, label=f"{label}: {value:g}")
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.9, frameon=True, edgecolor="none")
+
+
+def bilingual(zh: str) -> str:
+    """``"中文 · English"``: a figure title in both languages, the English from the glossary."""
+    return f"{zh} · {labels.translate(zh, 'en')}"
+
+
+def source_lines(rows: pd.DataFrame, *, lang: str = "zh") -> str:
+    """Documents and raw lines of the rows a figure draws: ``"doc_id 行 12, 15; other_doc 行 3–40"``.
+
+    ``rows`` needs ``doc_id`` and ``line_start`` (``line_end`` when present). Up to four distinct lines
+    are listed; more are given as a range.
+    """
+    word = {"zh": "行", "en": "lines"}[check_lang(lang)]
+    parts = []
+    for doc_id, group in rows.groupby("doc_id", sort=True):
+        ends = group["line_end"] if "line_end" in group else group["line_start"]
+        lines = sorted({int(x) for x in pd.concat([group["line_start"], ends]).dropna()})
+        if not lines:
+            parts.append(str(doc_id))
+        elif len(lines) <= 4:
+            parts.append(f"{doc_id} {word} {', '.join(map(str, lines))}")
+        else:
+            parts.append(f"{doc_id} {word} {lines[0]}–{lines[-1]}")
+    return "; ".join(parts)
