@@ -187,3 +187,24 @@ def test_matrix_totals_equal_the_tables() -> None:
     assert coverage.department_timeline(tasks, links).to_numpy().sum() == (merged["scope"] == "quarterly").sum()
     recurrence = coverage.plan_task_recurrence(tasks, links)
     assert len(recurrence) == (tasks["scope"] == "three_year").sum()
+
+
+def test_task_keys_on_the_real_lists() -> None:
+    tasks = coverage.with_task_keys(streetlib.load_tasks())
+    assert tasks["task_key"].isin(tasks["task_id"]).all()  # a key is the task_id of the task's first row
+    assert (tasks["task_key"].str.split(":").str[0] == tasks["doc_id"]).all()
+    assert not tasks.duplicated(["table_no", "task_key"]).any()  # a list never names one task twice
+    plan = tasks[tasks["scope"] == "three_year"]
+    assert (plan["task_key"] == plan["task_id"]).all()  # the plan comes first: its tasks key themselves
+    assert tasks["task_key"].nunique() < len(tasks)
+
+
+def test_link_rule_precision_and_recall_against_the_hand_links() -> None:
+    """The measurement reported in notebook 03, pinned: the hand links were coded before the rule was run
+    (commit "Reviewed data: hand-linked task names…"), the threshold 0.5 fixed before this comparison."""
+    sample = coverage.load_link_sample()
+    assert sample["coded_by"].ne("").all() and sample["coded_on"].ne("").all()
+    scores, disagreements = coverage.link_validation(streetlib.load_tasks(), sample)
+    assert (scores["pairs"], scores["true_links"], scores["rule_links"], scores["agreed"]) == (567, 37, 36, 27)
+    assert scores["precision"] == pytest.approx(27 / 36) and scores["recall"] == pytest.approx(27 / 37)
+    assert len(disagreements) == (36 - 27) + (37 - 27)

@@ -483,19 +483,30 @@ def follow_through(tasks: pd.DataFrame, links: pd.DataFrame | None = None, **_: 
 
 
 def new_in_lists(tasks: pd.DataFrame, *, scope: str = "annual") -> pd.DataFrame:
-    """Tasks of the ``scope`` lists that the three-year plan does not hold, one row per task and list.
+    """Tasks of the ``scope`` lists that the three-year plan does not hold, one row per task.
 
-    ``first_list`` is the first list (document order) naming the task; ``lists`` how many lists of the
-    scope name it. Needs ``task_key`` (added when missing).
+    ``wordings`` are its names in those lists, ``lists`` how many of them name it, ``first_list``
+    the first (``table_no``), with the lines of its first row. Needs ``task_key`` (added when missing).
     """
     if "task_key" not in tasks:
         tasks = with_task_keys(tasks)
     planned = set(tasks.loc[tasks["scope"] == "three_year", "task_key"])
     rows = tasks[(tasks["scope"] == scope) & ~tasks["task_key"].isin(planned)]
-    out = rows[["doc_id", "table_no", "year", "category_norm", "task", "task_key", "line_start", "line_end"]].copy()
-    out["lists"] = out.groupby("task_key")["table_no"].transform("nunique")
-    out["first_list"] = out.groupby("task_key")["table_no"].transform("min")
-    return out.reset_index(drop=True)
+    rows = rows.sort_values(["doc_id", "table_no", "seq"], kind="stable")
+    return (
+        rows.groupby("task_key", sort=False)
+        .agg(
+            doc_id=("doc_id", "first"),
+            category_norm=("category_norm", "first"),
+            task=("task", "first"),
+            wordings=("task", lambda names: " / ".join(dict.fromkeys(names))),
+            lists=("table_no", "nunique"),
+            first_list=("table_no", "first"),
+            line_start=("line_start", "first"),
+            line_end=("line_end", "first"),
+        )
+        .reset_index()
+    )
 
 
 def _period(row: pd.Series) -> str:
