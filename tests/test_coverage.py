@@ -164,6 +164,9 @@ def test_recurrence_of_plan_tasks_and_what_is_new() -> None:
     ]
     assert recurrence.loc["p1", "same_departments_share"] == 0.5  # 甲 is on a1, not on q1 (丙)
     assert recurrence.loc["p2", ["annual_lists", "quarterly_lists"]].tolist() == [0, 0]
+    grid = coverage.recurrence_grid(keyed)
+    assert grid.columns.tolist() == ["2021", "2021Q3"] and grid.index.tolist() == ["加强组织建设", "改善居住环境"]
+    assert grid.to_numpy().tolist() == [[2.0, 1.0], [0.0, 0.0]]  # p1: same name in 2021, reworded in 2021Q3
     new = coverage.new_in_lists(keyed)
     assert new["task"].tolist() == ["完善社区服务"] and new["lists"].tolist() == [1]
     with pytest.warns(DeprecationWarning, match="plan_task_recurrence"):
@@ -208,3 +211,11 @@ def test_link_rule_precision_and_recall_against_the_hand_links() -> None:
     assert (scores["pairs"], scores["true_links"], scores["rule_links"], scores["agreed"]) == (567, 37, 36, 27)
     assert scores["precision"] == pytest.approx(27 / 36) and scores["recall"] == pytest.approx(27 / 37)
     assert len(disagreements) == (36 - 27) + (37 - 27)
+
+
+def test_recurrence_grid_on_the_loaded_tables() -> None:
+    """The loaders give string columns (missing values are NA, not NaN): the grid must take them."""
+    grid = coverage.recurrence_grid(streetlib.load_tasks())
+    assert grid.shape == (18, 13) and set(grid.to_numpy().ravel()) <= {0.0, 1.0, 2.0}
+    assert grid.columns[:3].tolist() == ["2021", "2022", "2023"] and grid.columns[3] == "2021Q3"
+    assert (grid > 0).any(axis=1).all()  # every plan task recurs somewhere

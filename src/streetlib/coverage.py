@@ -474,6 +474,30 @@ def plan_task_recurrence(tasks: pd.DataFrame, links: pd.DataFrame | None = None)
     return pd.DataFrame(rows)
 
 
+def recurrence_grid(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Three-year task × later list (``2021`` … then ``2021Q3`` …): 2 same name, 1 reworded, 0 absent.
+
+    Rows are the plan's task names in plan order; a list is "reworded" when it holds the task
+    (same ``task_key``) under another name. Needs ``task_key`` (added when missing).
+    """
+    if "task_key" not in tasks:
+        tasks = with_task_keys(tasks)
+    plan = tasks[tasks["scope"] == "three_year"].set_index("task_key")["task"]
+    later = tasks[tasks["scope"] != "three_year"]
+    later = later.assign(
+        period=[_period(r) for _, r in later.iterrows()],
+        code=np.where(later["task"].eq(later["task_key"].map(plan)).fillna(False).astype(bool), 2.0, 1.0),
+    )
+    periods = sorted(later["period"].unique(), key=lambda p: (len(p) > 4, p))  # years first, then quarters
+    grid = later[later["task_key"].isin(plan.index)].pivot_table(
+        index="task_key", columns="period", values="code", aggfunc="max"
+    )
+    grid = grid.reindex(index=plan.index, columns=periods).fillna(0.0)
+    grid.index = pd.Index(plan.to_numpy(), name="task")
+    grid.columns.name = "list"
+    return grid
+
+
 def follow_through(tasks: pd.DataFrame, links: pd.DataFrame | None = None, **_: object) -> pd.DataFrame:
     """Deprecated name of :func:`plan_task_recurrence` (it measures recurrence in later lists, not follow-through)."""
     warnings.warn(
