@@ -164,7 +164,7 @@ def test_reference_lines_are_labelled_in_the_legend_not_on_the_bars() -> None:
     plotting.reference_line(ax, 284.35, "按面积加权", linestyle=":")
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["报告平均: 318.36", "按面积加权: 284.35"]
-    values = [t for t in ax.texts if t.get_text().strip() == "300"]
+    values = [t for t in ax.texts if t.get_text() == "300"]
     assert values and values[0].get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)  # the line passes behind
     plt.close(fig)
 

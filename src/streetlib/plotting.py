@@ -151,10 +151,11 @@ def bar_chart(
         if label in derived:
             bar.set_alpha(0.45)
             bar.set_hatch("//")
-        ax.text(
-            bar.get_width(),
-            bar.get_y() + bar.get_height() / 2,
-            f" {bar.get_width():g}",
+        ax.annotate(
+            f"{bar.get_width():g}",
+            xy=(bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
             va="center",
             fontsize=8,
             zorder=4,
