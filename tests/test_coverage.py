@@ -7,6 +7,7 @@ import pytest
 
 import streetlib
 from streetlib import coverage
+from streetlib.errors import BuildError
 
 TASKS = pd.DataFrame(
     {
@@ -219,3 +220,12 @@ def test_recurrence_grid_on_the_loaded_tables() -> None:
     assert grid.shape == (18, 13) and set(grid.to_numpy().ravel()) <= {0.0, 1.0, 2.0}
     assert grid.columns[:3].tolist() == ["2021", "2022", "2023"] and grid.columns[3] == "2021Q3"
     assert (grid > 0).any(axis=1).all()  # every plan task recurs somewhere
+
+
+def test_a_missing_or_malformed_link_sample_says_what_to_do(tmp_path) -> None:
+    with pytest.raises(BuildError, match=r"task_links_sample\.csv: the hand-linked task sample is missing"):
+        coverage.load_link_sample(root=tmp_path)
+    (tmp_path / "reviewed").mkdir()
+    (tmp_path / "reviewed" / "task_links_sample.csv").write_text("doc_id,task\nd,x\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"task_links_sample\.csv:1: missing columns \['category_norm', 'hand_key'"):
+        coverage.load_link_sample(root=tmp_path)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from streetlib import config
+from streetlib.errors import BuildError, located
 
 PERIOD = "{year}Q{quarter}"
 PUNCTUATION = re.compile(r"[\s,，。、;；:：“”‘’\"'《》()（）\-—·]")
@@ -376,14 +377,32 @@ def task_link_review(
     )[["doc_id", "category_norm", "name_a", "name_b", "similarity", "linked", "reason"]]
 
 
+SAMPLE_COLUMNS = ("doc_id", "category_norm", "task", "hand_key", "confidence", "note", "coded_by", "coded_on")
+
+
 def load_link_sample(*, root: Path | None = None) -> pd.DataFrame:
     """The hand-linked task names (``data/reviewed/task_links_sample.csv``): who coded them and when.
 
     Columns: doc_id, category_norm, task (verbatim), hand_key (names of one task share it),
     confidence (sure / unsure), note, coded_by, coded_on.
+
+    Raises
+    ------
+    BuildError
+        If the file is missing or lacks a column.
     """
-    path = config.data_root() / "reviewed" / SAMPLE_FILE if root is None else Path(root) / "reviewed" / SAMPLE_FILE
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    path = (config.data_root() if root is None else Path(root)) / "reviewed" / SAMPLE_FILE
+    if not path.is_file():
+        raise BuildError(
+            located(path, None, "the hand-linked task sample is missing", "Restore it from the repository (git).")
+        )
+    sample = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in SAMPLE_COLUMNS if c not in sample]
+    if missing:
+        raise BuildError(
+            located(path, 1, f"missing columns {missing}", f"The header must be {','.join(SAMPLE_COLUMNS)}.")
+        )
+    return sample
 
 
 def link_validation(
