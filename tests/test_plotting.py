@@ -171,3 +171,19 @@ def test_reference_lines_are_labelled_in_the_legend_not_on_the_bars() -> None:
 
 def test_bilingual_titles_come_from_the_glossary() -> None:
     assert plotting.bilingual("基层党建") == "基层党建 · Party building"
+
+
+def test_colour_legend_shows_each_group_in_its_colour() -> None:
+    fig, ax = plt.subplots()
+    colours = {
+        "长白新村街道": plotting.PALETTE[0],
+        "古美路街道": plotting.PALETTE[1],
+        "长寿路街道": plotting.PALETTE[2],
+    }
+    ax.barh(["a", "b", "c"], [1, 2, 3], color=list(colours.values()))
+    plotting.colour_legend(ax, colours, title="街道")
+    legend = ax.get_legend()
+    shown = [matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles]
+    assert [t.get_text() for t in legend.get_texts()] == list(colours)
+    assert shown == [c.lower() for c in colours.values()]
+    plt.close(fig)

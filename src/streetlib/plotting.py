@@ -295,3 +295,14 @@ def source_lines(rows: pd.DataFrame, *, lang: str = "zh") -> str:
         else:
             parts.append(f"{doc_id} {word} {lines[0]}–{lines[-1]}")
     return "; ".join(parts)
+
+
+def colour_legend(ax, colours: dict[str, str], *, title: str | None = None, loc: str = "lower right") -> None:
+    """A legend with one coloured patch per label, for bars coloured by group.
+
+    Built from explicit patches: legend entries taken from empty bar containers (``ax.barh([], [],
+    color=c, label=…)``) all show the colour cycle's first colour, so a four-street legend reads as one.
+    """
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(facecolor=c, label=label) for label, c in colours.items()], title=title, loc=loc)
