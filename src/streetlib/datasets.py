@@ -199,7 +199,7 @@ SCHEMAS |= {
         Column("value", "float", "The number."),
         Column("unit", "string", "Its unit."),
         Column("kind", ("stated", "derived"), "stated in the text, or derived (a bar the text leaves implicit)."),
-        Column("doc_id", "string", "Research report."),
+        Column("doc_id", "string", "Document stating the number: a research report, or a document a check compares."),
         Column(
             "line_start",
             "Int64",
