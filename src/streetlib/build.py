@@ -40,9 +40,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("tables", tables.extract, ("table_cells",)),
     Stage("tasks", tasks.extract, ("tasks", "task_departments")),
     Stage("indicators", indicators.extract, ("indicators",)),
-    Stage("report", report.extract, ("report_tables", "report_figures", "report_checks")),
+    Stage("report", report.extract, ("report_tables", "report_figures")),
     Stage("duplicates", structure.extract_duplicates, ("paragraphs",), per_document=False),
     Stage("population", facts.extract, ("population",), per_document=False),
+    Stage("checks", report.extract_checks, ("report_checks",), per_document=False),
 )
 # Stages that leave what later stages read on the context: when they fail, a document's later stages are skipped.
 FOUNDATIONS = ("structure", "tables")
@@ -429,6 +430,9 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
     """Write every table to a fresh folder, then swap it in for ``out`` (:func:`atomic.replacing_folder`)."""
     with replacing_folder(out) as staging:
         for name, frame in sorted(tables.items()):
+            whole = [c.name for c in SPECS[name].columns if c.dtype == "Int64"]
+            # whole numbers are written as such (2253, not 2253.0) also in a column with empty cells
+            frame = frame.assign(**{c: pd.to_numeric(frame[c]).astype("Int64") for c in whole})
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
 
 

@@ -60,7 +60,8 @@ DEPARTMENT_KINDS = (
     "ad_hoc_group",
 )
 FIGURE_KINDS = ("stated", "derived")
-VERDICTS = ("holds", "does not hold")
+VERDICTS = ("holds", "does not hold", "cannot be decided")
+CHECK_KINDS = ("arithmetic", "restatement", "by_construction")
 ERRATA_ACTIONS = ("fix", "flag")
 CHECK_BOUNDS = ("equal", "at_least")
 
@@ -384,7 +385,12 @@ SPECS: dict[str, TableSpec] = {
                 Column("value", "float", "The number."),
                 Column("unit", "string", "Its unit."),
                 Column("kind", FIGURE_KINDS, "stated in the text, or derived (a bar the text leaves implicit)."),
-                Column("doc_id", "string", "Research report.", required=True),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document stating the number: a research report, or a document a check compares.",
+                    required=True,
+                ),
                 *_provenance("Raw line of the stated number (the paragraph for rule-read ones); empty for derived."),
                 Column("quote", "string", "The words it was read from; empty for derived."),
                 Column("note", "string", "How a derived number was computed."),
@@ -395,13 +401,33 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             "report_checks",
             (
-                Column("doc_id", "string", "Research report.", required=True),
-                Column("claim", "string", "The stated total, share or average that is checked."),
-                *_provenance("Raw line of the stated value."),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document of the claim (a research report, or any document with stated figures).",
+                    required=True,
+                ),
+                Column("claim", "string", "The stated total, share, average or count that is checked."),
+                Column(
+                    "kind",
+                    CHECK_KINDS,
+                    "arithmetic: recomputed from its parts; restatement: one quantity stated twice; "
+                    "by_construction: holds because a derived value was chosen to make it hold (counted once).",
+                ),
+                *_provenance("First raw line, in doc_id, of the numbers the check uses."),
+                Column("other_doc_id", "string", "The other document, when the check compares two; empty otherwise."),
+                Column("other_line_start", "Int64", "First raw line of the numbers used from other_doc_id."),
+                Column("other_line_end", "Int64", "Last raw line of the numbers used from other_doc_id."),
                 Column("stated", "float", "Value as stated."),
-                Column("recomputed", "float", "Value recomputed from its parts."),
+                Column("recomputed", "float", "Value recomputed from its parts (or the other statement)."),
                 Column("difference", "float", "stated - recomputed."),
-                Column("verdict", VERDICTS, "holds if equal after rounding to the stated precision."),
+                Column(
+                    "verdict",
+                    VERDICTS,
+                    "holds if equal after rounding to the stated precision (or reaching a stated lower bound); "
+                    "cannot be decided when the text does not fix the definition or base the check needs.",
+                ),
+                Column("reason", "string", "Why it cannot be decided (from the reviewed check); empty otherwise."),
                 Column("formula", "string", "How it was recomputed (names are report_figures keys or table values)."),
                 Column("note", "string", "Remarks."),
             ),
@@ -555,7 +581,13 @@ REVIEWED: dict[str, TableSpec] = {
         TableSpec(
             "report_figures",
             (
-                Column("doc_id", "string", "Research report (documents.doc_id).", required=True),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document stating the number (documents.doc_id): a research report, or a document a check "
+                    "compares.",
+                    required=True,
+                ),
                 Column("figure", "string", "图N, 表N or 'text' (a number used by a check).", required=True),
                 Column("key", "string", "Identifier of the number, unique within the report.", required=True),
                 Column("label", "string", "What the number is (Chinese).", required=True),
@@ -577,6 +609,12 @@ REVIEWED: dict[str, TableSpec] = {
                 ),
                 Column("decimals", "Int64", "Decimals the report states the value with.", bounds=(0, 6), required=True),
                 Column("bound", CHECK_BOUNDS, "equal, or at_least for a stated lower bound (60%以上).", required=True),
+                Column("kind", CHECK_KINDS, "arithmetic, restatement or by_construction.", required=True),
+                Column(
+                    "undecidable_because",
+                    "string",
+                    "Why the text does not fix the definition or base the check needs; empty if it does.",
+                ),
                 Column("note", "string", "Remarks."),
             ),
             key=("doc_id", "claim"),
