@@ -311,3 +311,55 @@ def test_the_existing_notebook_fixture_flags_still_work(data_root: Path, tmp_pat
     assert main(["--data", str(data_root), "build"]) == 0
     docs = pd.read_csv(config.processed_dir(data_root) / "documents.csv")
     assert "xinhualu_2024_work_points" in set(docs["doc_id"])
+
+
+# -- reading a title block ----------------------------------------------------------------------
+
+TERMS = inference.load_doc_types(config.PROJECT_ROOT / "data" / "lexicon")
+
+
+def test_doc_types_lexicon_uses_the_manifest_vocabularies() -> None:
+    assert {t.doc_type for t in TERMS} <= set(manifest.DOC_TYPES)
+    assert {t.genre for t in TERMS} <= set(manifest.GENRES)
+    assert inference.infer_doc_type("某街道“红色引擎”专项行动计划", TERMS).doc_type == "special_action_plan"
+
+
+def test_title_block_of_an_issuing_notice_with_a_month_date() -> None:
+    lines = [
+        "当前位置:首页 > 政务公开 > 规划计划",
+        "关于印发《某某街道社区生活圈建设行动计划(2023-2025年)》的通知",
+        "某某街道办事处",
+        "(二〇二三年四月)",
+        "一、总体要求",
+        "截至2022年底,街道常住人口约5万人。",
+    ]
+    title = inference.infer_title(lines, TERMS)
+    assert title == inference.Fact("某某街道社区生活圈建设行动计划(2023-2025年)", "line 2")
+    assert inference.infer_published(lines) == inference.Fact(dt.date(2023, 4, 1), "line 4 (month only: day 1 written)")
+    assert inference.infer_publisher(lines, "某某街道") == inference.Fact("某某街道办事处", "line 3")
+    assert inference.infer_period(title.value, lines, None) == inference.Fact((2023, 2025), "title")
+
+
+def test_publisher_from_a_metadata_table_in_either_layout() -> None:
+    header_row = [
+        "索引号 | 发布机构 | 生成日期 | 文号",
+        "1131/2023-00012 | 杨浦区某某街道办事处 | 2023-02-16 | 某办〔2023〕5号",
+    ]
+    assert inference.infer_publisher(header_row, "某某街道") == inference.Fact("杨浦区某某街道办事处", "line 2")
+    pairs = ["索引号 | 1131/2024-00031 | 发布机构 | 某某街道 |", "公开类别 | 主动公开 | 发布时间 | 2024-02-23 |"]
+    assert inference.infer_publisher(pairs, "某某街道") == inference.Fact("某某街道", "line 1")
+    assert inference.infer_publisher(["某某镇人民政府2022年工作总结"], "某某镇", "某某镇人民政府2022年工作总结") == (
+        inference.Fact("某某镇人民政府", "title")  # the issuer named in the title, not a line of its own
+    )
+
+
+def test_a_work_report_reviews_its_year_and_plans_the_next(data_root: Path, tmp_path: Path) -> None:
+    new = tmp_path / "report.txt"
+    text = "某镇政府工作报告\n——在某镇人民代表大会上\n(２０２４年１月１８日)\n\n"
+    text += "２０２３年工作回顾\n过去一年,全镇稳中有进。\n"  # full-width digits, as downloads have them
+    new.write_text(text.replace("某镇", "高境镇"), encoding="utf-8")
+    assert main(["--data", str(data_root), "add", str(new), "--street", "高境镇"]) == 0
+    source, doc = manifest_entries(data_root)
+    assert (doc["doc_type"], doc["year_start"], doc["year_end"]) == ("congress_report", 2023, 2024)
+    assert source["published"] == dt.date(2024, 1, 18)
+    assert doc["title"] == "高境镇政府工作报告" and doc["district"] == "宝山区"

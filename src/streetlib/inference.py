@@ -38,8 +38,13 @@ _FIVE_YEAR = re.compile(
     r"(?<![〇○零\d一二三四五六七八九])第?([一二三四五六七八九十]{1,3})(?:个五年|五(?=规划|时期|期间|”|\"|$))"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-_PUBLISHER_LABEL = re.compile(r"(?:来源|发布机构|发文机关|发布单位)\s*[:：]\s*([^\s:：|]+)")
-_ISSUER = re.compile(r"^[\u4e00-\u9fff()()、]{4,40}(?:办事处|人民政府|委员会|工作委员会|党工委|街道|镇)$")
+PUBLISHER_LABELS = ("发布机构", "发文机关", "发布单位", "信息来源", "来源")
+_PUBLISHER_LABEL = re.compile(rf"(?:{'|'.join(PUBLISHER_LABELS)})\s*[:：]\s*([^\s:：|]+)")
+# a line that is only a year and month (2021年3月, (二〇二三年九月)): a title block's date without a day
+_MONTH_LINE = re.compile(rf"^[(（]?\s*((?:19|20)\d{{2}}|[{_CN}]{{4}})\s*年\s*(\d{{1,2}}|[{_CN}]{{1,3}})\s*月\s*[)）]?$")
+_QUOTED = re.compile(r"《([^《》]+)》")
+_TITLE_ISSUER = re.compile(r"([\u4e00-\u9fff]{2,40}?(?:街道办事处|镇人民政府|乡人民政府))")
+_ISSUER = re.compile(r"^[\u4e00-\u9fff()()、]{2,40}(?:办事处|人民政府|委员会|工作委员会|党工委|课题组|街道|镇)$")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -190,13 +195,17 @@ class DocTypeTerm:
     term: str
     doc_type: str
     genre: str
+    years_after: int  # plan years beyond the period reviewed (a work report reviews a year and plans the next)
 
 
 def load_doc_types(lexicon: Path | None = None) -> list[DocTypeTerm]:
     """The title words naming a document type, most specific first (``data/lexicon/doc_types.csv``)."""
     path = (lexicon or config.lexicon_dir()) / "doc_types.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        return [DocTypeTerm(r["term"], r["doc_type"], r["genre"]) for r in csv.DictReader(handle)]
+        return [
+            DocTypeTerm(r["term"], r["doc_type"], r["genre"], int(r["years_after"] or 0))
+            for r in csv.DictReader(handle)
+        ]
 
 
 @dataclass(frozen=True)
@@ -260,10 +269,12 @@ def infer_doc_type(title: str, terms: list[DocTypeTerm]) -> DocTypeTerm | None:
 
 
 def infer_title(lines: list[str], terms: list[DocTypeTerm]) -> Fact | None:
-    """The first line of the head that names a document type; else the first line that reads as a title."""
+    """The first line of the head that names a document type (the 《quoted》 title of an issuing notice,
+    关于印发《…》的通知, rather than the notice); else the first line that reads as a title."""
     head = [(i, line.strip()) for i, line in enumerate(lines[:HEAD_LINES], start=1) if line.strip()]
     for i, line in head:
-        title = _clean_title(line)
+        quoted = [q for q in _QUOTED.findall(line) if infer_doc_type(q, terms)]
+        title = quoted[0] if quoted else _clean_title(line)
         if 4 <= len(title) <= 80 and infer_doc_type(title, terms) and not title.endswith(("。", ";", ",")):
             return Fact(title, f"line {i}")
     for i, line in head:
@@ -273,8 +284,18 @@ def infer_title(lines: list[str], terms: list[DocTypeTerm]) -> Fact | None:
     return None
 
 
+def month_line(line: str) -> dt.date | None:
+    """The first day of the month a line consisting of a year and month names (2021年3月), or None."""
+    if not (m := _MONTH_LINE.match(line.strip())):
+        return None
+    year = int(m.group(1)) if m.group(1).isdigit() else _cn_year(m.group(1))
+    month = int(m.group(2)) if m.group(2).isdigit() else chinese_numeral(m.group(2))
+    return dt.date(year, month, 1) if year and month and 1 <= month <= 12 else None
+
+
 def infer_published(lines: list[str]) -> Fact | None:
-    """The first full date of the head, else the last one of the tail (a signature date)."""
+    """The first full date of the head, else the last one of the tail (a signature date), else a
+    year-and-month line of the head (its first day, said in the evidence)."""
     for i, line in enumerate(lines[:HEAD_LINES], start=1):
         if date := find_date(line):
             return Fact(date, f"line {i}")
@@ -282,13 +303,18 @@ def infer_published(lines: list[str]) -> Fact | None:
     for i in range(len(lines), start, -1):
         if date := find_date(lines[i - 1]):
             return Fact(date, f"line {i}")
+    for i, line in enumerate(lines[:HEAD_LINES], start=1):
+        if date := month_line(line):
+            return Fact(date, f"line {i} (month only: day 1 written)")
     return None
 
 
-def infer_publisher(lines: list[str], street: str) -> Fact | None:
+def infer_publisher(lines: list[str], street: str, title: str = "") -> Fact | None:
     """A labelled source (来源: …, 发布机构: …) in the head, else an issuing body on a line of its own
-    in the head or the signature, else None."""
+    in the head or the signature, else one named in the title (…街道办事处2023年工作计划), else None."""
     for i, line in enumerate(lines[:HEAD_LINES], start=1):
+        if found := _labelled_cell(line, lines[i] if i < len(lines) else ""):
+            return Fact(found[0], f"line {i + found[1]}")
         if m := _PUBLISHER_LABEL.search(line):
             return Fact(m.group(1), f"line {i}")
     short = street.removesuffix("街道").removesuffix("镇")
@@ -298,7 +324,38 @@ def infer_publisher(lines: list[str], street: str) -> Fact | None:
         text = re.sub(r"\s+", "", line)
         if _ISSUER.match(text) and short in text and text != street:
             return Fact(text, f"line {i}")
+    m = _TITLE_ISSUER.search(re.sub(r"\d{4}年", " ", title))
+    return Fact(m.group(1), "title") if m and short in m.group(1) else None
+
+
+def _labelled_cell(line: str, following: str) -> tuple[str, int] | None:
+    """The value of a publisher label in a page's metadata table: the next cell (发布机构 | X |), or the
+    cell below it when the labels form a header row (索引号 | 发布机构 | … over a row of values).
+    Returns the value and 0 or 1 (its line relative to ``line``)."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 2:
+        return None
+    below = [c.strip() for c in following.strip().strip("|").split("|")]
+    for j, cell in enumerate(cells):
+        if cell not in PUBLISHER_LABELS:
+            continue
+        if j + 1 < len(cells) and cells[j + 1] and not _is_label(cells[j + 1]):
+            return cells[j + 1], 0
+        if len(below) == len(cells) and below[j]:
+            return below[j], 1
     return None
+
+
+def _is_label(cell: str) -> bool:
+    return cell in PUBLISHER_LABELS or cell in (
+        "索引号",
+        "生成日期",
+        "发布日期",
+        "发布时间",
+        "文号",
+        "公开类别",
+        "主题分类",
+    )
 
 
 def infer_period(title: str, lines: list[str], published: dt.date | None) -> Fact | None:
@@ -306,7 +363,7 @@ def infer_period(title: str, lines: list[str], published: dt.date | None) -> Fac
     if period := find_period(title):
         return Fact(period, "title")
     for i, line in enumerate(lines[:HEAD_LINES], start=1):
-        if _DATE_PATTERNS[0].search(line) or _DATE_PATTERNS[1].search(line):
+        if _DATE_PATTERNS[0].search(line) or _DATE_PATTERNS[1].search(line) or month_line(line):
             continue  # a publication date is not a period
         if period := find_period(line):
             return Fact(period, f"line {i}")

@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -587,7 +588,8 @@ def add_document(path: Path, street: str, *, root: Path | None = None, **given: 
     if not data.strip():
         raise SourceError(located(path, None, "the file is empty", "Give the document's text."))
     encoding, newline = detect_encoding(path, data)
-    lines = split_lines(data.decode(encoding))
+    # inference reads canonical text (full-width digits and ASCII as ASCII); the raw file is kept as it is
+    lines = [unicodedata.normalize("NFKC", line) for line in split_lines(data.decode(encoding))]
     manifest = load_manifest(raw)
     facts = _infer_fields(path, street, lines, manifest, lexicon, given)
     facts["encoding"] = Fact(encoding, "detected")
@@ -710,7 +712,9 @@ def _infer_fields(
             )
         facts["published"] = published
     if "publisher" not in facts:
-        facts["publisher"] = infer_publisher(lines, street) or Fact(street, "assumed (no issuing body in the text)")
+        facts["publisher"] = infer_publisher(lines, street, title) or Fact(
+            street, "assumed (no issuing body in the text)"
+        )
     if "years" in facts:
         try:
             facts["years"] = Fact(parse_years(str(facts["years"].value)), "given")
@@ -718,7 +722,11 @@ def _infer_fields(
             raise _bad_argument("years", str(exc)) from None
     else:
         period = infer_period(title, lines, facts["published"].value)  # type: ignore[arg-type]
-        facts["years"] = period or Fact((facts["published"].value.year,) * 2, "publication year")  # type: ignore[attr-defined]
+        period = period or Fact((facts["published"].value.year,) * 2, "publication year")  # type: ignore[attr-defined]
+        start, end = period.value  # type: ignore[misc]
+        if term is not None and term.years_after:
+            period = Fact((start, end + term.years_after), f"{period.evidence}, + {term.years_after} plan year")
+        facts["years"] = period
     if "url" in facts and not re.match(r"^https?://\S+$", str(facts["url"].value)):
         raise _bad_argument("url", f"{facts['url'].value!r} is not an http(s) address")
 
