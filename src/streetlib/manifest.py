@@ -5,6 +5,10 @@ file, sha256, encoding, publisher and publication date; per logical document its
 id, title, street, district, type, period, line range in the source and the
 genre of each part. Every check here fails with a :class:`ManifestError` or
 :class:`SourceError` whose message names the file, the entry and what to do.
+
+:func:`add_document` (``streetlib add``) is the one writer: it appends a new source and
+document entry, read from the text by :mod:`streetlib.inference`, and never rewrites the
+entries already there.
 """
 
 from __future__ import annotations
