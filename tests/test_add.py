@@ -363,3 +363,27 @@ def test_a_work_report_reviews_its_year_and_plans_the_next(data_root: Path, tmp_
     assert (doc["doc_type"], doc["year_start"], doc["year_end"]) == ("congress_report", 2023, 2024)
     assert source["published"] == dt.date(2024, 1, 18)
     assert doc["title"] == "高境镇政府工作报告" and doc["district"] == "宝山区"
+
+
+@pytest.mark.parametrize(
+    ("stem", "usable"),
+    [
+        ("hongmeilu_2025_work_plan", "hongmeilu_2025_work_plan"),
+        ("Gumeilu 14th Five-Year Plan", "gumeilu_14th_five_year_plan"),
+        ("plain_copy", "plain_copy"),
+        ("download", None),
+        ("1", None),
+        ("003_25c7536eee0aaaa1", None),
+        ("新华路街道2024年工作要点", None),
+    ],
+)
+def test_which_file_names_make_a_doc_id(stem: str, usable: str | None) -> None:
+    assert inference.usable_stem(stem) == usable
+
+
+def test_a_file_left_by_an_interrupted_add_is_named_as_such(data_root: Path, tmp_path: Path, capsys) -> None:
+    new = tmp_path / "hongmeilu_plan.txt"
+    new.write_text(SIGNED, encoding="utf-8")
+    (data_root / "raw" / new.name).write_bytes(new.read_bytes())  # a kill between the raw and the manifest move
+    assert main(["--data", str(data_root), "add", str(new), "--street", "虹梅路街道"]) == 1
+    assert "not in the manifest" in capsys.readouterr().err

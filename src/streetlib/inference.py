@@ -380,13 +380,15 @@ def slug(text: str) -> str:
 
 
 def usable_stem(stem: str) -> str | None:
-    """The file name as a doc_id if it says something (ASCII words, not a download hash), else None."""
+    """The file name as a doc_id if it says something, else None: ASCII, not a download hash, and
+    naming a year (…_2024_…) or at least two words (gumeilu_five_year_plan); not ``download`` or ``1``."""
     if not stem.isascii():
         return None
     name = slug(stem)
-    if not re.match(r"^[a-z]", name) or re.search(r"[0-9a-f]{8,}", name) or not re.search(r"[a-z]{3}", name):
+    words = re.findall(r"[a-z]{3,}", name)
+    if not re.match(r"^[a-z]", name) or re.search(r"[0-9a-f]{8,}", name):
         return None
-    return name
+    return name if words and (re.search(r"(?:19|20)\d{2}", name) or len(words) >= 2) else None
 
 
 def propose_doc_id(street_en: str, years: tuple[int, int], doc_type: str, taken: set[str]) -> str:

@@ -602,7 +602,17 @@ def add_document(path: Path, street: str, *, root: Path | None = None, **given: 
     doc_id = str(facts["doc_id"].value)
     file = path.name if usable_stem(path.stem) else f"{doc_id}{path.suffix or '.txt'}"
     target = raw / file
-    if target.exists() or any(s.file == file for s in manifest.sources):
+    listed = any(s.file == file for s in manifest.sources)
+    if target.exists() and not listed and target.read_bytes() == data:
+        raise SourceError(
+            located(
+                target,
+                None,
+                "this very file is in raw/ but not in the manifest (an add interrupted between its two moves?)",
+                "Delete it from raw/ and run add again.",
+            )
+        )
+    if target.exists() or listed:
         raise SourceError(
             located(
                 target, None, "a raw file of that name exists", "Rename the new file; raw files are never replaced."
