@@ -261,7 +261,9 @@ def _fail(*_args, **_kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.parametrize("step", ["copy", "manifest write", "raw move", "manifest move", "interrupt"])
+@pytest.mark.parametrize(
+    "step", ["temporary folder", "copy", "manifest write", "raw move", "manifest move", "interrupt"]
+)
 def test_a_failure_at_any_step_leaves_raw_and_manifest_as_they_were(
     data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, step: str
 ) -> None:
@@ -280,7 +282,9 @@ def test_a_failure_at_any_step_leaves_raw_and_manifest_as_they_were(
     def interrupt(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    if step == "copy":
+    if step == "temporary folder":
+        monkeypatch.setattr(manifest.tempfile, "mkdtemp", _fail)
+    elif step == "copy":
         monkeypatch.setattr(manifest, "_copy_durably", _fail)
     elif step == "manifest write":
         monkeypatch.setattr(manifest, "_write_durably", _fail)

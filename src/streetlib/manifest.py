@@ -13,6 +13,7 @@ entries already there.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -825,9 +826,10 @@ def _commit(path: Path, target: Path, manifest: Path, text: str, source: Source)
     in after the raw copy, the copy is removed again.
     """
     raw = target.parent
-    work = Path(tempfile.mkdtemp(prefix=".streetlib-add-", dir=raw.parent))
+    work: Path | None = None
     moved = False
     try:
+        work = Path(tempfile.mkdtemp(prefix=".streetlib-add-", dir=raw.parent))
         _copy_durably(path, work / target.name)
         read_source(source, work)  # the copy is whole: sha256, encoding, line ends as recorded
         _write_durably(work / manifest.name, text)
@@ -837,7 +839,6 @@ def _commit(path: Path, target: Path, manifest: Path, text: str, source: Source)
         moved = True
         os.replace(work / manifest.name, manifest)
         moved = False
-        _sync_dir(raw)
     except OSError as exc:
         raise ManifestError(
             located(
@@ -850,4 +851,7 @@ def _commit(path: Path, target: Path, manifest: Path, text: str, source: Source)
     finally:
         if moved:  # the manifest did not follow the raw copy: take the copy back out
             target.unlink(missing_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):  # both files are in place; syncing the folder only hastens durability
+        _sync_dir(raw)
