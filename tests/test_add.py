@@ -120,6 +120,8 @@ def test_gazetteer_covers_the_16_districts_and_the_corpus_streets() -> None:
         ("古美路街道", "闵行区", "Gumei Subdistrict"),  # listed as 古美街道
         ("新华路", "长宁区", "Xinhua Road Subdistrict"),
         ("张江镇", "浦东新区", "Zhangjiang Town"),
+        ("江湾镇", "虹口区", "Jiangwanzhen Subdistrict"),  # a 街道 named after a former town
+        ("九亭", "松江区", "Jiuting Town"),
     ]:
         place = inference.find_place(street, places)
         assert place is not None and (place.district, place.street_en) == (district, english), street

@@ -227,11 +227,13 @@ def load_gazetteer(lexicon: Path | None = None) -> dict[str, Place]:
 
 
 def name_variants(street: str) -> list[str]:
-    """Spellings under which a street may be listed: as given, with 街道/镇 added, with or without 路
-    before 街道 (古美路街道 / 古美街道)."""
+    """Spellings under which a street may be listed: as given, with 街道/镇/乡 added (新华路, 江湾镇 for
+    江湾镇街道), with or without 路 before 街道 (古美路街道 / 古美街道)."""
     names = [street]
+    if not street.endswith("街道"):  # 江湾镇 may be the 江湾镇街道
+        names.append(street + "街道")
     if not street.endswith(("街道", "镇", "乡")):
-        names += [street + "街道", street + "镇", street + "乡"]
+        names += [street + "镇", street + "乡"]
     for name in list(names):
         if name.endswith("路街道"):
             names.append(name[:-3] + "街道")

@@ -662,7 +662,7 @@ def _infer_fields(
     place, where = find_place(street, known), "manifest"
     if place is None:
         place, where = find_place(street, load_gazetteer(lexicon)), "gazetteer"
-    if place is not None and not street.endswith(("街道", "镇", "乡")):  # a bare 新华路 takes the listed name
+    if place is not None and place.street.startswith(street) and place.street != street:  # 新华路 → 新华路街道
         facts["street"] = Fact(place.street, f"{where} ({street})")
     for key in ("street_en", "district", "district_en"):
         if key not in facts and place is not None:
