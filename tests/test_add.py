@@ -224,6 +224,7 @@ def test_overrides_win_and_a_quoted_title_round_trips(data_root: Path, tmp_path:
         (["--doc-id", "changshoulu_work_plan_2022"], "is already in the manifest"),
         (["--url", "www.example"], "--url: 'www.example' is not an http"),
         (["--street", "虹梅街道x"], "neither in the gazetteer nor in the manifest"),
+        (["--street", "虹桥"], "--street: '虹桥' may be any of 虹桥街道 (长宁区), 虹桥镇 (闵行区)"),
     ],
 )
 def test_bad_arguments_get_a_message_and_change_nothing(

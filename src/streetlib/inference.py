@@ -243,8 +243,19 @@ def name_variants(street: str) -> list[str]:
 
 
 def find_place(street: str, known: dict[str, Place]) -> Place | None:
-    """The place ``street`` names in ``known`` (exactly, else under one variant spelling), or None."""
-    hits = [known[n] for n in name_variants(street) if n in known]
+    """The place ``street`` names in ``known`` (exactly, else under one variant spelling), or None.
+
+    Raises
+    ------
+    ValueError
+        When the name is not listed as given and its variants name several places (虹桥: 虹桥街道, 虹桥镇).
+    """
+    if street in known:
+        return known[street]
+    hits = list(dict.fromkeys(known[n] for n in name_variants(street) if n in known))
+    if len(hits) > 1:
+        names = ", ".join(f"{h.street} ({h.district})" for h in hits)
+        raise ValueError(f"{street!r} may be any of {names}; give the full name")
     return hits[0] if hits else None
 
 

@@ -659,9 +659,12 @@ def _infer_fields(
 
     # place: the street's own manifest entries first (reviewed), then the gazetteer
     known = {d.street: Place(d.street, d.street_en, d.district, d.district_en) for d in manifest.documents}
-    place, where = find_place(street, known), "manifest"
-    if place is None:
-        place, where = find_place(street, load_gazetteer(lexicon)), "gazetteer"
+    try:
+        place, where = find_place(street, known), "manifest"
+        if place is None:
+            place, where = find_place(street, load_gazetteer(lexicon)), "gazetteer"
+    except ValueError as exc:
+        raise _bad_argument("street", str(exc)) from None
     if place is not None and place.street.startswith(street) and place.street != street:  # 新华路 → 新华路街道
         facts["street"] = Fact(place.street, f"{where} ({street})")
     for key in ("street_en", "district", "district_en"):
