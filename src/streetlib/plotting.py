@@ -31,6 +31,49 @@ SOURCE_WORD = {"zh": "资料来源", "en": "Source"}
 PALETTE = ("#1b6a8f", "#d9822b", "#3c8d5a", "#b33951", "#6c5b9b", "#8c6d46", "#5f7a87", "#c9a227")
 
 
+LEGEND_ROWS = 16  # entries per legend column before the legend grows another column
+
+
+def street_palette(streets: Iterable[str]) -> dict[str, str]:
+    """One colour per street, in sorted order, for a corpus of any size.
+
+    Up to eight streets get the house palette. More get HUSL hues (equally spaced, equally saturated)
+    in two lightness levels, a dark and a light one taking turns, so neighbours in a legend differ in
+    both hue and lightness and colours stay apart as the corpus grows.
+
+    >>> street_palette(["古美路街道", "长寿路街道"])
+    {'古美路街道': '#1b6a8f', '长寿路街道': '#d9822b'}
+    """
+    import seaborn as sns
+
+    names = sorted(set(streets))
+    if len(names) <= len(PALETTE):
+        return dict(zip(names, PALETTE, strict=False))
+    k = -(-len(names) // 2)
+    dark = sns.husl_palette(k, l=0.45, s=0.9).as_hex()
+    light = sns.husl_palette(k, h=0.01 + 0.5 / k, l=0.75, s=0.9).as_hex()
+    colours = [c for pair in zip(dark, light, strict=True) for c in pair]
+    return dict(zip(names, colours, strict=False))
+
+
+def rows_height(n_rows: int, *, per_row: float = 0.32, base: float = 1.2, minimum: float = 3.0) -> float:
+    """Figure height (inches) for ``n_rows`` horizontal bars or y-axis labels, never below ``minimum``."""
+    return max(minimum, base + per_row * n_rows)
+
+
+def street_legend(ax, palette: dict[str, str], *, title: str = "街道", loc: str = "lower right") -> None:
+    """A legend of coloured patches, one per street: inside the axes (at ``loc``) for up to eight
+    streets, outside to the right, in as many columns as needed, for more."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colour, label=street) for street, colour in palette.items()]
+    if len(handles) <= len(PALETTE):
+        ax.legend(handles=handles, title=title, loc=loc)
+    else:
+        ncol = -(-len(handles) // LEGEND_ROWS)
+        ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), ncol=ncol, fontsize=8)
+
+
 def cjk_font_path() -> Path:
     """The bundled CJK font file."""
     return Path(str(files("mplfonts") / "fonts" / FONT_FILE))

@@ -341,7 +341,9 @@ def derived_figures(
     where = {r["key"]: (r["line_start"], r["line_start"]) for r in stated if r["line_start"] is not None}
     table = pd.DataFrame(report_rows)
     derived = []
-    if not table.empty:
+    shop_columns = {"area_m2", "rent_yuan_month", "rent_per_m2_yuan_month"}
+    # the rent table as the report prints it; a table read with other columns gives no derived values
+    if not table.empty and shop_columns <= set(table.loc[table["table_id"] == "表1", "column"]):
         shops = table[(table["table_id"] == "表1") & ~table["is_summary"]].pivot(
             index="row_label", columns="column", values="value"
         )
