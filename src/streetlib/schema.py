@@ -48,7 +48,7 @@ REGION_KINDS = (
 SCOPES = ("three_year", "annual", "quarterly", "five_year", "multi_year")
 ATTRIBUTES = ("binding", "expected")
 COLLECTIONS = ("census", "administrative")
-POPULATION_BASES = ("all", "hukou", "resident", "present", "foreign", "migrant", "unstated")
+POPULATION_BASES = ("all", "actual", "hukou", "resident", "present", "foreign", "migrant", "unstated")
 ROLES = ("lead", "co")
 DEPARTMENT_KINDS = (
     "subdistrict_office",
@@ -327,7 +327,7 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "basis",
                     POPULATION_BASES,
-                    "What is counted: hukou, resident, present, foreign, migrant, all, unstated.",
+                    "What is counted: hukou (户籍), resident (常住), actual (实有), present, foreign, migrant, all, unstated.",
                 ),
                 Column(
                     "measure",
