@@ -157,10 +157,13 @@ def validation_sample(matches: pd.DataFrame, n: int, *, seed: int = 0) -> pd.Dat
     return sample.assign(sample_id=np.arange(1, take + 1))
 
 
-def write_marking_sheet(sample: pd.DataFrame, path: Path) -> Path:
-    """Write the sample for marking: the match with its context and empty ``correct`` and ``note`` columns."""
+def write_marking_sheet(sample: pd.DataFrame, path: Path, *, coder: str = "") -> Path:
+    """Write the sample for marking: the match with its context, ``coder`` and empty ``correct`` and ``note``.
+
+    The file (``.csv`` or ``.xlsx``) is replaced only when complete; formula-like text is escaped.
+    """
     columns = [c for c in SHEET_COLUMNS if c in sample]
-    sheet = sample[columns].assign(correct="", note="")
+    sheet = sample[columns].assign(coder=coder, correct="", note="")
     _write_table(sheet, Path(path))
     return Path(path)
 
