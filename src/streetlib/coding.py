@@ -233,10 +233,8 @@ def coding_units(
         for record in paragraphs[["doc_id", "genre", "para_id", "line_start", "line_end", "text"]].itertuples():
             pieces = [p.strip() for p in pattern.split(str(record.text)) if p.strip()]
             for number, piece in enumerate(pieces, start=1):
-                rows.append(
-                    (f"{record.para_id}:{number:02d}", record.doc_id, str(record.genre), record.para_id)
-                    + (int(record.line_start), int(record.line_end), piece)
-                )
+                provenance = (record.doc_id, str(record.genre), record.para_id, record.line_start, record.line_end)
+                rows.append((f"{record.para_id}:{number:02d}", *provenance, piece))
         columns = ["unit_id", "doc_id", "genre", "para_id", "line_start", "line_end", "text"]
         frame = pd.DataFrame(rows, columns=columns)
     frame = frame.assign(doc_id=frame["doc_id"].astype(str)).merge(meta, on="doc_id", how="left", validate="m:1")
@@ -595,7 +593,7 @@ def reliability(
     for name in [s for s in STATISTICS if s in estimates]:
         values = np.asarray(draws[name])
         values = values[np.isfinite(values)]
-        low, high = (np.quantile(values, [tail, 1 - tail]) if len(values) else (np.nan, np.nan))
+        low, high = np.quantile(values, [tail, 1 - tail]) if len(values) else (np.nan, np.nan)
         out.append(
             {
                 "statistic": name,
@@ -668,12 +666,19 @@ def classifier(*, seed: int = 0, calibration_folds: int = 3):
 
 
 def _fit(texts: Sequence[str], labels: Sequence[str], seed: int):
+    """Fit on the categories with at least two units (calibration needs two); rarer ones get probability 0,
+    which the DSL correction repairs and the cross-validated recall shows."""
     labels = np.asarray(labels, dtype=object)
-    smallest = int(pd.Series(labels).value_counts().min())
-    model = classifier(seed=seed, calibration_folds=max(2, min(3, smallest)))
+    sizes = pd.Series(labels).value_counts()
+    keep = np.isin(labels, sizes[sizes >= 2].index.to_numpy())
+    if len(sizes[sizes >= 2]) < 2:
+        raise ValueError(
+            f"the classifier needs two categories with at least two coded units each; got {sizes.to_dict()}: code more"
+        )
+    model = classifier(seed=seed, calibration_folds=max(2, min(3, int(sizes[sizes >= 2].min()))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a category with fewer units than folds: sklearn warns, result stands
-        model.fit(list(texts), labels)
+        model.fit([t for t, k in zip(texts, keep, strict=True) if k], labels[keep])
     return model
 
 
@@ -750,7 +755,9 @@ def dsl_shares(
     its code). A hand-coded unit, drawn with known probability ``pi``, also has its code Y; its
     pseudo-outcome is Ŷ + (Y − Ŷ) / pi, an unlabelled unit's is Ŷ. The mean pseudo-outcome of a group
     is unbiased for the group's share whatever the classifier's errors, and its variance (hence the
-    normal interval) includes the sampling of the hand-coded units.
+    normal interval) includes the sampling of the hand-coded units. The interval treats units as
+    independent draws (no finite-population or stratum correction, which would narrow it) and is
+    clipped to [0, 1]; the share itself is not clipped, so a rare category can come out slightly below 0.
 
     Parameters
     ----------
@@ -817,8 +824,8 @@ def dsl_shares(
                     "coded": int(has.sum()),
                     "share": share,
                     "se": se,
-                    "ci_low": share - z * se,
-                    "ci_high": share + z * se,
+                    "ci_low": max(0.0, share - z * se),
+                    "ci_high": min(1.0, share + z * se),
                     "share_classifier": float(predicted[index, j].mean()),
                     "share_coded": coded_share,
                 }

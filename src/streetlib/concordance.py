@@ -29,7 +29,18 @@ from streetlib.errors import located
 MATCHES = ("token", "substring")
 TRUE_MARKS = frozenset({"1", "y", "yes", "true", "对", "是", "✓", "right"})
 FALSE_MARKS = frozenset({"0", "n", "no", "false", "错", "否", "✗", "wrong"})
-SHEET_COLUMNS = ("sample_id", "doc_id", "para_id", "line_start", "line_end", "term", "entry", "left", "keyword", "right")
+SHEET_COLUMNS = (
+    "sample_id",
+    "doc_id",
+    "para_id",
+    "line_start",
+    "line_end",
+    "term",
+    "entry",
+    "left",
+    "keyword",
+    "right",
+)
 
 
 def sentences(paragraphs: pd.DataFrame) -> pd.DataFrame:
@@ -204,7 +215,9 @@ def wilson(successes: float, n: float, *, level: float = 0.95) -> tuple[float, f
     p = successes / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    low = 0.0 if successes <= 0 else max(0.0, centre - half)  # the bound is exactly 0 (or 1) there
+    high = 1.0 if successes >= n else min(1.0, centre + half)
+    return (float(low), float(high))
 
 
 def precision(marks: pd.DataFrame, *, by: str | None = None, level: float = 0.95) -> pd.DataFrame:
