@@ -282,3 +282,15 @@ def test_dsl_shares_sum_to_one_and_refuse_unknown_units():
     assert (shares["coded"] == 15).all() and (shares["ci_low"] <= shares["ci_high"]).all()
     with pytest.raises(ValueError, match="not among the units"):
         coding.dsl_shares(units.iloc[:10], coded, variable="code", folds=3)
+
+
+def test_dsl_gives_no_interval_to_a_group_without_coded_units():
+    texts, labels = _toy(10)
+    units = pd.DataFrame({"unit_id": range(30), "text": texts, "street": ["甲" if i % 3 else "新" for i in range(30)]})
+    coded = units[units["street"] == "甲"].assign(pi=1.0)
+    coded["code"] = [labels[i] for i in coded["unit_id"]]
+    shares = coding.dsl_shares(units, coded, variable="code", folds=3).set_index(["street", "category"])
+    assert shares.loc["新", "se"].isna().all() and shares.loc["新", "ci_low"].isna().all()
+    assert (shares.loc["新", "coded"] == 0).all()
+    assert shares.loc["新", "share"].to_numpy() == pytest.approx(shares.loc["新", "share_classifier"].to_numpy())
+    assert shares.loc["甲", "se"].notna().all()

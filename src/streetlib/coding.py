@@ -44,6 +44,7 @@ UNITS = ("sentence", "clause", "task")
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 CLAUSE_END = re.compile(r"(?<=[。！？；!?;，,：:])")
 SHEET_PROVENANCE = ("unit_id", "doc_id", "street", "doc_type", "line_start", "line_end", "text")
+SHEET_DESIGN = ("stratum", "stratum_size", "stratum_sample", "pi")  # kept so a coding outlives a grown corpus
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as in streetlib.export: a spreadsheet runs these as formulas
 STATISTICS = ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa", "percent_agreement")
 
@@ -249,6 +250,9 @@ def stratified_sample(
 
     Each stratum (a street × document-type cell) gives ``min(n_per_stratum, N_h)`` units drawn without
     replacement, so small documents are not swamped by the research report. Units keep their order.
+    The draw is reproducible for one corpus and seed; strata are drawn in sorted order from one
+    generator, so a new stratum changes later draws. A coding sheet therefore stores each unit's ``pi``:
+    a finished coding stays usable (and correctly weighted) when documents are added.
 
     Returns
     -------
@@ -284,8 +288,9 @@ def inclusion_probabilities(
 
 
 def write_coding_sheet(sample: pd.DataFrame, codebook: Codebook, path: Path, *, coder: str = "") -> Path:
-    """Write a coding sheet: one row per unit with its provenance, a ``coder`` column and one empty
-    column per codebook variable (plus ``note``). ``.xlsx`` adds a second sheet with the codebook.
+    """Write a coding sheet: one row per unit with its provenance and sample design (stratum and ``pi``,
+    when the sample has them), a ``coder`` column and one empty column per codebook variable (plus
+    ``note``). ``.xlsx`` adds a second sheet with the codebook.
 
     The file is replaced only when complete; text that a spreadsheet would run as a formula is prefixed
     with ``'`` (and read back without it).
@@ -294,7 +299,7 @@ def write_coding_sheet(sample: pd.DataFrame, codebook: Codebook, path: Path, *, 
     missing = [c for c in SHEET_PROVENANCE if c not in sample]
     if missing:
         raise CodingSheetError(f"the sample lacks {', '.join(missing)}: draw it with coding_units/stratified_sample")
-    sheet = sample[list(SHEET_PROVENANCE)].copy()
+    sheet = sample[list(SHEET_PROVENANCE) + [c for c in SHEET_DESIGN if c in sample]].copy()
     sheet["coder"] = coder
     for name in codebook.variable_names:
         sheet[name] = ""
@@ -407,9 +412,11 @@ def _read_table(path: Path) -> pd.DataFrame:
             located(path, None, f"cannot be read as a sheet ({exc})", "Save it as .xlsx or UTF-8 .csv.")
         ) from exc
     frame = frame.map(_unescape_formula)
-    for column in ("line_start", "line_end"):
+    for column in ("line_start", "line_end", "stratum_size", "stratum_sample"):
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    if "pi" in frame:
+        frame["pi"] = pd.to_numeric(frame["pi"], errors="coerce")
     return frame
 
 
@@ -774,7 +781,8 @@ def dsl_shares(
     DataFrame
         ``by`` columns, ``category``, ``units``, ``coded``, ``share`` (DSL), ``se``, ``ci_low``,
         ``ci_high``, ``share_classifier`` (mean Ŷ, uncorrected) and ``share_coded`` (the weighted
-        hand-coded share, where the group has coded units).
+        hand-coded share, where the group has coded units). A group without coded units (a street added
+        after the sample was drawn) has only the classifier's share and no interval (``se`` missing).
     """
     by = [by] if isinstance(by, str) else list(by)
     coded = coded.dropna(subset=[variable])
@@ -785,9 +793,8 @@ def dsl_shares(
             "the corpus changed since the sample was drawn; re-draw or match the codes to the new units"
         )
     categories = list(categories) if categories is not None else sorted(coded[variable].unique())
-    frame = units.reset_index(drop=True).merge(
-        coded[["unit_id", "pi", variable]], on="unit_id", how="left", validate="1:1"
-    )
+    frame = units.drop(columns=["pi", variable], errors="ignore").reset_index(drop=True)
+    frame = frame.merge(coded[["unit_id", "pi", variable]], on="unit_id", how="left", validate="1:1")
     labelled = frame[variable].notna().to_numpy()
     texts = frame["text"].astype(str).tolist()
     y = np.stack([(frame[variable] == c).to_numpy(dtype=float) for c in categories], axis=1)
@@ -811,7 +818,8 @@ def dsl_shares(
         for j, category in enumerate(categories):
             values = pseudo[index, j]
             share = float(values.mean())
-            se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+            # without coded units the group's estimate is the classifier's alone: no valid interval
+            se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 and has.any() else np.nan
             coded_share = np.nan
             if has.any():
                 w = weight[index][has, 0]
@@ -824,8 +832,8 @@ def dsl_shares(
                     "coded": int(has.sum()),
                     "share": share,
                     "se": se,
-                    "ci_low": max(0.0, share - z * se),
-                    "ci_high": min(1.0, share + z * se),
+                    "ci_low": max(0.0, share - z * se) if se == se else np.nan,
+                    "ci_high": min(1.0, share + z * se) if se == se else np.nan,
                     "share_classifier": float(predicted[index, j].mean()),
                     "share_coded": coded_share,
                 }
