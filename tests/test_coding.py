@@ -294,3 +294,14 @@ def test_dsl_gives_no_interval_to_a_group_without_coded_units():
     assert (shares.loc["新", "coded"] == 0).all()
     assert shares.loc["新", "share"].to_numpy() == pytest.approx(shares.loc["新", "share_classifier"].to_numpy())
     assert shares.loc["甲", "se"].notna().all()
+
+
+def test_task_units_and_a_missing_sheet():
+    tasks = streetlib.load_tasks()
+    units = coding.coding_units(streetlib.load_paragraphs(), streetlib.load_documents(), unit="task", tasks=tasks)
+    assert len(units) == len(tasks) and list(units["unit_id"]) == list(tasks["task_id"].astype(str))
+    assert units["text"].str.startswith(tasks["task"].astype(str).tolist()[0]).iloc[0]
+    with pytest.raises(ValueError, match="needs the tasks table"):
+        coding.coding_units(streetlib.load_paragraphs(), streetlib.load_documents(), unit="task")
+    with pytest.raises(CodingSheetError, match=r"nowhere\.csv: does not exist"):
+        coding.read_coding_sheet("nowhere.csv", coding.load_codebook())

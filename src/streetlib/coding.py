@@ -38,6 +38,7 @@ from scipy import stats
 from streetlib import config
 from streetlib.atomic import replacing_file
 from streetlib.errors import StreetlibError, located
+from streetlib.export import FORMULA_ESCAPE, FORMULA_STARTS, _escape_formula  # one rule for every sheet we write
 
 UNITS = ("sentence", "clause", "task")
 # A sentence ends after 。！？ or ；: a semicolon closes each item of an enumerated list, one statement here.
@@ -45,7 +46,6 @@ SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 CLAUSE_END = re.compile(r"(?<=[。！？；!?;，,：:])")
 SHEET_PROVENANCE = ("unit_id", "doc_id", "street", "doc_type", "line_start", "line_end", "text")
 SHEET_DESIGN = ("stratum", "stratum_size", "stratum_sample", "pi")  # kept so a coding outlives a grown corpus
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as in streetlib.export: a spreadsheet runs these as formulas
 STATISTICS = ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa", "percent_agreement")
 
 
@@ -394,9 +394,16 @@ def _write_table(frame: pd.DataFrame, path: Path, *, extra: dict[str, pd.DataFra
             escaped.to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
         else:
             with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-                escaped.to_excel(writer, sheet_name="coding", index=False)
+                _for_xlsx(escaped).to_excel(writer, sheet_name="coding", index=False)
                 for name, table in (extra or {}).items():
-                    table.map(_escape_formula).to_excel(writer, sheet_name=name, index=False)
+                    _for_xlsx(table.map(_escape_formula)).to_excel(writer, sheet_name=name, index=False)
+
+
+def _for_xlsx(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the control characters an xlsx cell cannot hold (the CSV keeps them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return frame.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -420,14 +427,8 @@ def _read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _escape_formula(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not re.fullmatch(r"[+-]?\d+(\.\d+)?", value):
-        return "'" + value
-    return value
-
-
 def _unescape_formula(value: object) -> object:
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_ESCAPE) and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
 
