@@ -305,3 +305,26 @@ def test_task_units_and_a_missing_sheet():
         coding.coding_units(streetlib.load_paragraphs(), streetlib.load_documents(), unit="task")
     with pytest.raises(CodingSheetError, match=r"nowhere\.csv: does not exist"):
         coding.read_coding_sheet("nowhere.csv", coding.load_codebook())
+
+
+def test_dsl_corrects_a_biased_classifier_and_its_intervals_cover():
+    # 1000 units in two streets with true shares of "a" of 0.3 and 0.6; the "classifier" says 0.5 for every
+    # unit (biased for both). Each replicate hand-codes a 10% random sample per street (pi = 0.1).
+    rng = np.random.default_rng(0)
+    street = np.repeat(["甲", "乙"], 500)
+    truth = np.where(rng.random(1000) < np.where(street == "甲", 0.3, 0.6), "a", "b")
+    units = pd.DataFrame({"unit_id": np.arange(1000), "text": "", "street": street})
+    predicted = np.full((1000, 2), 0.5)
+    true_share = {s: float((truth[street == s] == "a").mean()) for s in ("甲", "乙")}
+    estimates, covered = {"甲": [], "乙": []}, 0
+    for _ in range(200):
+        chosen = np.concatenate([rng.choice(np.flatnonzero(street == s), 50, replace=False) for s in ("甲", "乙")])
+        coded = pd.DataFrame({"unit_id": chosen, "pi": 0.1, "code": truth[chosen]})
+        shares = coding.dsl_shares(units, coded, variable="code", categories=["a", "b"], predicted=predicted)
+        for row in shares[shares["category"] == "a"].itertuples():
+            estimates[row.street].append(row.share)
+            covered += row.ci_low <= true_share[row.street] <= row.ci_high
+            assert row.share_classifier == pytest.approx(0.5)  # the uncorrected estimate is off by 0.1-0.2
+    for s in ("甲", "乙"):
+        assert np.mean(estimates[s]) == pytest.approx(true_share[s], abs=0.015)
+    assert 0.90 <= covered / 400 <= 0.99

@@ -756,6 +756,7 @@ def dsl_shares(
     folds: int = 5,
     seed: int = 0,
     level: float = 0.95,
+    predicted: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Category shares per group from all units, corrected for classifier error (design-based supervised learning).
 
@@ -776,6 +777,10 @@ def dsl_shares(
         left out of the coded set, which is only valid if blanks are unrelated to the codes).
     variable
         The codebook variable to estimate.
+    predicted
+        Probabilities (units × ``categories``, rows in the order of ``units``) from another model; each
+        coded unit's row must come from a model that did not see its code. Default: the cross-fitted
+        :func:`classifier`.
 
     Returns
     -------
@@ -797,16 +802,11 @@ def dsl_shares(
     frame = units.drop(columns=["pi", variable], errors="ignore").reset_index(drop=True)
     frame = frame.merge(coded[["unit_id", "pi", variable]], on="unit_id", how="left", validate="1:1")
     labelled = frame[variable].notna().to_numpy()
-    texts = frame["text"].astype(str).tolist()
     y = np.stack([(frame[variable] == c).to_numpy(dtype=float) for c in categories], axis=1)
-    rng = np.random.default_rng(seed)
-    fold = rng.permutation(np.arange(len(frame)) % folds)
-    predicted = np.zeros_like(y)
-    for k in range(folds):
-        train = np.flatnonzero(labelled & (fold != k))
-        test = np.flatnonzero(fold == k)
-        model = _fit([texts[i] for i in train], frame[variable].to_numpy()[train], seed)
-        predicted[test] = _proba(model, [texts[i] for i in test], categories)
+    if predicted is None:
+        predicted = _cross_fitted(frame["text"].astype(str).tolist(), frame[variable], categories, folds, seed)
+    elif np.shape(predicted) != y.shape:
+        raise ValueError(f"predicted has shape {np.shape(predicted)}; expected {y.shape} (units × categories)")
     weight = np.where(labelled, 1.0 / frame["pi"].fillna(1.0).to_numpy(dtype=float), 0.0)[:, None]
     pseudo = predicted + weight * (np.nan_to_num(y) - predicted) * labelled[:, None]
     z = stats.norm.ppf(1 - (1 - level) / 2)
@@ -840,3 +840,16 @@ def dsl_shares(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _cross_fitted(texts: list[str], codes: pd.Series, categories: Sequence[str], folds: int, seed: int) -> np.ndarray:
+    """Probabilities for every unit from a model trained on the coded units of the other folds."""
+    labelled = codes.notna().to_numpy()
+    fold = np.random.default_rng(seed).permutation(np.arange(len(texts)) % folds)
+    predicted = np.zeros((len(texts), len(categories)))
+    for k in range(folds):
+        train = np.flatnonzero(labelled & (fold != k))
+        test = np.flatnonzero(fold == k)
+        model = _fit([texts[i] for i in train], codes.to_numpy()[train], seed)
+        predicted[test] = _proba(model, [texts[i] for i in test], categories)
+    return predicted
