@@ -226,8 +226,8 @@ def coding_units(
     if unit == "task":
         if tasks is None:
             raise ValueError("unit='task' needs the tasks table: coding_units(..., tasks=streetlib.load_tasks())")
-        text = tasks["task"].astype(str) + "：" + tasks["content"].fillna("").astype(str)
-        frame = tasks.assign(unit_id=tasks["task_id"].astype(str), text=text.str.rstrip("："), genre="plan", para_id="")
+        text = tasks["task"].astype(str) + ":" + tasks["content"].fillna("").astype(str)
+        frame = tasks.assign(unit_id=tasks["task_id"].astype(str), text=text.str.rstrip(":"), genre="plan", para_id="")
     else:
         pattern = SENTENCE_END if unit == "sentence" else CLAUSE_END
         rows = []
