@@ -48,9 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     paragraphs, documents = streetlib.load_paragraphs(), streetlib.load_documents()
     book = coding.load_codebook()
-    sheet = coding.read_coding_sheet(
-        config.data_root() / "reviewed" / "coding" / "policy_instruments_maintainers.csv", book
-    )
+    sheet = coding.read_coding_sheet(config.reviewed_dir() / "coding" / "policy_instruments_maintainers.csv", book)
     terms = concordance.lexicon_terms("elderly_terms")
     rows = []
     concordance.kwic(concordance.sentences(paragraphs.head(50)), terms)  # warm-up: load jieba and its dictionary

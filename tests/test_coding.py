@@ -229,7 +229,7 @@ def _save(frame: pd.DataFrame, path) -> None:
 def test_the_maintainers_coding_is_one_coder_and_matches_the_corpus(units):
     book = coding.load_codebook()
     sheet = coding.read_coding_sheet(
-        streetlib.config.data_root() / "reviewed" / "coding" / "policy_instruments_maintainers.csv",
+        streetlib.config.reviewed_dir() / "coding" / "policy_instruments_maintainers.csv",
         book,
         allow_blank=False,
     )

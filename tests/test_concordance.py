@@ -101,7 +101,7 @@ def test_wilson_interval_known_values():
 def test_the_maintainers_marks_match_the_corpus():
     sentences = cc.sentences(streetlib.load_paragraphs())
     for name in ("elderly_terms", "departments"):
-        marks = cc.read_marks(streetlib.config.data_root() / "reviewed" / "coding" / f"concordance_{name}.csv")
+        marks = cc.read_marks(streetlib.config.reviewed_dir() / "coding" / f"concordance_{name}.csv")
         assert marks["correct"].notna().all()
         assert marks["coder"].nunique() == 1 and "one coder" in marks["coder"].iloc[0]
         assert (marks["keyword"] == marks["term"]).all()

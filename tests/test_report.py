@@ -56,7 +56,7 @@ def test_checks_cover_the_known_inconsistencies() -> None:
 
 def test_every_stated_share_and_total_of_figures_1_3_8_is_checked() -> None:
     figures = streetlib.load_report_figures()
-    checks = pd.read_csv(config.raw_dir() / "report_checks.csv")
+    checks = pd.read_csv(config.reviewed_dir() / "report_checks.csv")
     checked = set(checks["stated_key"])
     for key in figures.loc[figures["key"].str.endswith("_share"), "key"]:
         assert key in checked, key

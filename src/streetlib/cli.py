@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from streetlib import __version__, config
-from streetlib.build import build, check_report
+from streetlib.build import EXIT_LEFT_OUT, build, check_report
 from streetlib.datasets import load, table_names
 from streetlib.errors import StreetlibError
 from streetlib.export import export_csv, export_xlsx, write_report_index
@@ -20,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"streetlib {__version__}")
     parser.add_argument("--data", type=Path, help="data root (default: $STREETLIB_DATA or <project>/data)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="rebuild data/processed from data/raw (deterministic, atomic)")
+    sub.add_parser(
+        "build",
+        help="rebuild data/processed from data/raw (deterministic, atomic); "
+        f"exit status {EXIT_LEFT_OUT} if a document was left out (see build_problems)",
+    )
     sub.add_parser("info", help="list the processed tables and their sizes")
     sub.add_parser("check", help="report what a build would find, per document, without writing anything")
     export = sub.add_parser("export", help="write every table with a data dictionary, for Excel or CSV users")
@@ -45,11 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     root = args.data.resolve() if args.data else None
     try:
         if args.command == "build":
-            build(root)
+            if not build(root).problems.empty:
+                return EXIT_LEFT_OUT
         elif args.command == "info":
             info(root)
         elif args.command == "check":
-            print(check_report(root))
+            text, complete = check_report(root)
+            print(text)
+            if not complete:
+                return EXIT_LEFT_OUT
         elif args.command == "export":
             if not (args.xlsx or args.csv):
                 parser.error("export needs --xlsx PATH or --csv DIR")

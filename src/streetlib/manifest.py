@@ -20,18 +20,8 @@ from typing import Any
 
 from streetlib import config
 from streetlib.errors import ManifestError, SourceError, located
+from streetlib.schema import DOC_TYPES, GENRES
 
-DOC_TYPES = (
-    "action_plan",
-    "annex",
-    "special_action_plan",
-    "research_report",
-    "work_summary",
-    "work_plan",
-    "congress_report",
-    "five_year_plan",
-)
-GENRES = ("plan", "review", "research", "glossary")
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16")
 NEWLINES = ("lf", "crlf")
 

@@ -17,7 +17,6 @@ up to its stated total is flagged ``report_table_inconsistent``, not repaired.
 from __future__ import annotations
 
 import ast
-import csv
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -27,6 +26,8 @@ import pandas as pd
 
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
+from streetlib.reviewed import read_file
+from streetlib.stage import DocumentContext, StageResult
 from streetlib.tables import Cell, FoundTable, parse_rows
 from streetlib.tasks import header_flags
 
@@ -182,10 +183,9 @@ COUNT = re.compile(r"(?P<count>\d+)家")
 
 def _reviewed_rows(path: Path, doc_id: str):
     """``(row number in the file, row)`` of a reviewed CSV's rows for ``doc_id`` (row 1 is the header)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row_no, row in enumerate(csv.DictReader(handle), start=2):
-            if row["doc_id"] == doc_id:
-                yield row_no, row
+    for row_no, row in read_file(path):
+        if row["doc_id"] == doc_id:
+            yield row_no, row
 
 
 def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
@@ -466,3 +466,37 @@ def _evaluate(formula: str, env: dict[str, float]) -> float:
         raise ValueError(f"unsupported expression in {formula!r}")
 
     return value(node)
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: a research report's tables, the numbers behind its figures and its checked claims."""
+    if ctx.doc.doc_type != "research_report":
+        return StageResult()
+    doc_id, source = ctx.doc_id, ctx.source
+    moved = {r.title_line: (r.line_start, r.line_end) for r in ctx.doc.relocated_tables}
+    # only tables of the report kind (the header lexicon's table_kind)
+    found = [f for f in ctx.source_tables() if f.kind == "report"]
+    tables, flags = report_tables(doc_id, source, ctx.table_titles, moved, found)
+    stated = stated_figures(ctx.reviewed / FIGURE_FILE, ctx.source_lines, doc_id)
+    distributions, distribution_flags = distribution_figures(ctx.regions, doc_id, source, ctx.source_lines)
+    stated += distributions
+    flags += distribution_flags
+    derived, env = derived_figures(stated, tables, doc_id)
+    checks = run_checks(ctx.reviewed / CHECK_FILE, env, stated, doc_id)
+    flags += [
+        quality_flag(
+            doc_id,
+            source,
+            c["line_start"],
+            c["line_start"],
+            "report_claim_inconsistent",
+            f"{c['stated']:g}",
+            f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})",
+        )
+        for c in checks
+        if c["verdict"] != "holds"
+    ]
+    # a stated number sits on one raw line
+    figures = [{**row, "line_end": row.get("line_end", row["line_start"])} for row in stated + derived]
+    checks = [{**row, "line_end": row.get("line_end", row["line_start"])} for row in checks]
+    return StageResult({"report_tables": tables, "report_figures": figures, "report_checks": checks}, flags)
