@@ -327,7 +327,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "basis",
                     POPULATION_BASES,
-                    "What is counted: hukou (户籍), resident (常住), actual (实有), present, foreign, migrant, all, unstated.",
+                    "What is counted: hukou (户籍), resident (常住), actual (实有), present, foreign, migrant, "
+                    "all, unstated.",
                 ),
                 Column(
                     "measure",
