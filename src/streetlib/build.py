@@ -57,6 +57,8 @@ def documents_table(corpus: Corpus) -> pd.DataFrame:
                 "year_end": d.year_end,
                 "published": source.published.isoformat(),
                 "publisher": source.publisher,
+                "url": source.url,
+                "retrieved": source.retrieved.isoformat() if source.retrieved else "",
                 "line_start": d.line_start,
                 "line_end": d.line_end,
                 "n_lines": len(lines),

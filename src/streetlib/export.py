@@ -41,7 +41,8 @@ def sources(*, root: Path | None = None) -> pd.DataFrame:
                 "publisher": s.publisher,
                 "published": s.published.isoformat(),
                 "where": s.published_in,
-                "url": s.url,
+                "url": s.url or f"(none: {s.url_note})",
+                "retrieved": s.retrieved.isoformat() if s.retrieved else "",
             }
             for s in manifest.sources
         ]
@@ -55,6 +56,7 @@ def sources(*, root: Path | None = None) -> pd.DataFrame:
             "published": "",
             "where": "",
             "url": reference["url"].fillna(""),
+            "retrieved": "",
         }
     )
     return pd.concat([raw, official], ignore_index=True)
