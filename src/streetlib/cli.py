@@ -1,8 +1,9 @@
-"""Command line: ``streetlib build | info``."""
+"""Command line: ``streetlib build | check | info | export | add | reproduce | lab``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,12 @@ from streetlib.manifest import add_document
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="streetlib", description=__doc__)
     parser.add_argument("--version", action="version", version=f"streetlib {__version__}")
-    parser.add_argument("--data", type=Path, help="data root (default: $STREETLIB_DATA or <project>/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="data folder (default: $STREETLIB_DATA, else the nearest data/ with raw/manifest.toml at or above "
+        "the working directory)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="rebuild data/processed from data/raw (deterministic, atomic)")
     sub.add_parser("info", help="list the processed tables and their sizes")
@@ -26,7 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--xlsx", type=Path, help="workbook to write")
     export.add_argument("--csv", type=Path, help="folder to write CSV files into")
     index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
-    index.add_argument("folder", type=Path, nargs="?", default=config.REPORTS_DIR)
+    index.add_argument("folder", type=Path, nargs="?", help="default: <project>/reports")
+    run = sub.add_parser(
+        "reproduce",
+        help="build, execute the notebooks whose cells or inputs changed, write figures/ and reports/ (and the site)",
+    )
+    run.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
+    run.add_argument("--site", action="store_true", help="also build the static site into site/")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time (default 1)")
+    lab_parser = sub.add_parser("lab", help="start JupyterLab in notebooks/ (arguments after -- go to JupyterLab)")
+    lab_parser.add_argument("lab_args", nargs=argparse.REMAINDER, help="e.g. -- --no-browser --port 8899")
     add = sub.add_parser("add", help="copy a raw document into data/raw and add a manifest entry for review")
     add.add_argument("path", type=Path)
     add.add_argument("--street", required=True, help="e.g. 新华路街道")
@@ -42,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--doc-id", help="default: derived from the file name")
     args = parser.parse_args(argv)
     root = args.data.resolve() if args.data else None
+    if root is not None and args.command in ("reproduce", "lab"):
+        os.environ[config.DATA_ENV] = str(root)  # the notebook kernels read this data too
     try:
         if args.command == "build":
             build(root)
@@ -57,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.csv:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
         elif args.command == "index-reports":
-            print(f"wrote {write_report_index(args.folder)}")
+            print(f"wrote {write_report_index(args.folder or config.reports_dir())}")
+        elif args.command == "reproduce":
+            run_reproduce(root, force=args.force, site=args.site, jobs=args.jobs)
+        elif args.command == "lab":
+            return lab_command(args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args)
         elif args.command == "add":
             entry = add_document(args, root=root)
             print(f"added {entry} to the manifest; review it, then run `streetlib check` and `make build`.")
@@ -65,6 +86,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"streetlib {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_reproduce(root: Path | None, *, force: bool, site: bool, jobs: int) -> None:
+    from streetlib.reproduce import Project, reproduce
+    from streetlib.website import build_site
+
+    project = Project(config.project_root(), root or config.data_root())
+    status = reproduce(project, force=force, jobs=jobs, log=lambda line: print(f"[streetlib reproduce] {line}"))
+    ran = sum(value == "ran" for value in status.values())
+    print(
+        f"[streetlib reproduce] {ran} notebooks executed, {len(status) - ran} up to date; reports in {project.reports}"
+    )
+    if site:
+        print(f"[streetlib reproduce] site written to {build_site(project)}")
+
+
+def lab_command(arguments: list[str]) -> int:
+    from streetlib.reproduce import lab
+
+    return lab(config.project_root(), arguments)
 
 
 def info(root: Path | None) -> None:
