@@ -193,6 +193,18 @@ def test_another_change_to_a_raw_file_gets_the_plain_sha256_message(data_root: P
     assert "line ends" not in str(error.value) and "restore the file as received" in str(error.value)
 
 
+def copy_checkout(target: Path) -> Path:
+    """The tracked files of the checkout, as a fresh clone has them."""
+    done = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip("not a git checkout")
+    for name in filter(None, done.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 # --- data discovery ------------------------------------------------------------------------------------------
 
 
@@ -236,8 +248,9 @@ def test_without_data_the_message_names_the_three_ways_to_give_it(
 def test_a_wheel_installed_elsewhere_finds_the_data_from_the_project_folder(tmp_path: Path) -> None:
     """Build a wheel, install it into a folder of its own (dependencies from this environment) and run it."""
     wheels, target = tmp_path / "wheels", tmp_path / "installed"
+    source = copy_checkout(tmp_path / "source")  # building writes build/ and *.egg-info beside the sources
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)]
-    subprocess.run([*build, str(ROOT)], check=True, capture_output=True)
+    subprocess.run([*build, str(source)], check=True, capture_output=True)
     (wheel,) = wheels.glob("streetlib-*.whl")
     install = [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)]
     subprocess.run(install, check=True, capture_output=True)
@@ -309,11 +322,7 @@ def on_linux(line: str) -> str:
 def test_the_readme_windows_lines_set_up_build_and_test_in_a_fresh_venv(tmp_path: Path) -> None:
     setup, tests = readme_block("Windows, or no make: pip"), readme_block("Windows, or no make: tests")
     assert setup[0] == "py -m venv .venv" and setup[1] == r".venv\Scripts\activate"
-    clone = tmp_path / "clone"
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        (clone / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, clone / name)
+    clone = copy_checkout(tmp_path / "clone")
     # the lines as written (reproduce and lab run every notebook or a server: the quick checks stand in for them)
     quick = ["streetlib build", "python -m pytest -q -p no:cacheprovider tests/test_build.py tests/test_cli.py"]
     script = [on_linux(line) for line in [*setup, *tests] if not line.startswith(("streetlib ", "python -m pytest"))]
