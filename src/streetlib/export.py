@@ -125,5 +125,5 @@ def write_report_index(folder: Path) -> Path:
         ]
     )
     target = folder / "index.html"
-    target.write_text(page, encoding="utf-8")
+    target.write_text(page, encoding="utf-8", newline="\n")
     return target

@@ -121,7 +121,9 @@ def execute_notebook(path: Path, timeout: int = TIMEOUT) -> None:
             f"{path}: a cell failed while executing the notebook:\n{exc}\n"
             "Fix the cell (or the data it reads), then run `streetlib reproduce` again."
         ) from exc
-    nbformat.write(notebook, path)
+    # LF on every platform, as nbconvert --inplace writes it on Linux (the committed outputs are compared byte for byte)
+    text = nbformat.writes(notebook)
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")
 
 
 def write_report(path: Path, folder: Path) -> Path:
@@ -131,7 +133,7 @@ def write_report(path: Path, folder: Path) -> Path:
     body, _ = HTMLExporter().from_filename(str(path))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path.stem}.html"
-    target.write_text(body, encoding="utf-8")
+    target.write_text(body, encoding="utf-8", newline="\n")
     return target
 
 
@@ -155,7 +157,7 @@ def _load_state(path: Path) -> dict[str, dict[str, str]]:
 def _save_state(path: Path, state: dict[str, dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8", newline="\n")
     tmp.replace(path)
 
 
