@@ -36,7 +36,7 @@ DETERMINISM = {
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 STATE_FILE = Path(".cache") / "reproduce.json"
 TIMEOUT = 600  # seconds per cell, as `make notebooks` had
-NOTEBOOKS_EXTRA = 'pip install -e ".[notebooks]"'
+NOTEBOOKS_EXTRA = 'pip install -e ".[notebooks]" -c requirements/notebooks.lock'
 
 
 class ReproduceError(StreetlibError):
@@ -142,8 +142,7 @@ def _require_notebook_tools() -> None:
     if missing:
         raise ReproduceError(
             f"running notebooks needs {', '.join(missing)}, which this Python ({sys.executable}) lacks. "
-            f"Install the notebooks layer: {NOTEBOOKS_EXTRA} (from the project folder), or pip install -r "
-            "requirements/notebooks.lock"
+            f"Install the notebooks layer, from the project folder: {NOTEBOOKS_EXTRA}"
         )
 
 

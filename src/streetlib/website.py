@@ -23,7 +23,7 @@ from streetlib.errors import StreetlibError
 from streetlib.reproduce import Project
 
 SITE_NAME = "streetlib · 上海街道规划文本分析"
-SITE_EXTRA = 'pip install -e ".[site]"'
+SITE_EXTRA = 'pip install -e ".[site]" -c requirements/site.lock'
 
 
 class SiteError(StreetlibError):
@@ -98,7 +98,7 @@ def build_site(project: Project, site_dir: Path | None = None) -> Path:
     if missing:
         raise SiteError(
             f"building the site needs {', '.join(missing)}, which this Python ({sys.executable}) lacks. "
-            f"Install the site layer: {SITE_EXTRA} (from the project folder), or pip install -r requirements/site.lock"
+            f"Install the site layer, from the project folder: {SITE_EXTRA}"
         )
     site_dir = (site_dir or project.root / "site").resolve()
     source = project.root / ".cache" / "site-src"
