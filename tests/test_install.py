@@ -236,7 +236,6 @@ def test_without_data_the_message_names_the_three_ways_to_give_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(config.DATA_ENV, raising=False)
-    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "site-packages")  # as in a non-editable install
     monkeypatch.chdir(tmp_path)
     assert main(["info"]) == 1
     err = capsys.readouterr().err

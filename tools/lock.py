@@ -7,7 +7,7 @@ the existing lock as its preferences): change a pin by editing the lock line or 
 ``--upgrade-package NAME``. ``dev.lock`` (every layer ``make test`` needs) is compiled first and
 constrains the others, so a package has one version in every lock.
 
-Then each wheels-only layer is resolved for Windows, macOS (Apple silicon) and manylinux, for
+Then each wheels-only layer is resolved for Windows, macOS (Apple silicon and Intel) and manylinux, for
 Python 3.11 and 3.12, with building from source forbidden, except for the pure-Python source
 distributions listed below (they build with setuptools alone, no compiler). ``fast`` is the one
 layer that may need a compiler (jieba_fast).
@@ -36,7 +36,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
 NEEDS_COMPILER = ("fast",)
 TARGETS = tuple(
     (platform, python)
-    for platform in ("x86_64-pc-windows-msvc", "aarch64-apple-darwin", "x86_64-manylinux_2_28")
+    for platform in ("x86_64-pc-windows-msvc", "aarch64-apple-darwin", "x86_64-apple-darwin", "x86_64-manylinux_2_28")
     for python in ("3.11", "3.12")
 )
 # Source-only packages that are pure Python (checked by hand: .py files and data, no ext_modules, no C).

@@ -3,9 +3,9 @@
 The data root is found, in this order, from ``streetlib --data PATH`` (passed as
 ``root`` to the library's functions), the ``STREETLIB_DATA`` environment variable,
 or the nearest ``data/`` folder holding ``raw/manifest.toml`` at or above the
-working directory; an editable install (``pip install -e .``) also falls back to
-the checkout it was installed from. A non-editable install (``pip install .``)
-therefore works from anywhere inside the project. The project folder is the one
+working directory; nothing else (not where the package happens to be installed), so
+any install, editable or not, works from anywhere inside the project and refuses,
+naming these three ways, outside it. The project folder is the one
 holding that ``data/``: figures go to its ``figures/`` (or ``$STREETLIB_FIGURES``;
 a run over a copy must not overwrite the committed figures), reports to its
 ``reports/``, caches to its ``.cache/``.
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from streetlib.errors import StreetlibError
 
-# Where the package's sources live: the project checkout for an editable install and the tests.
+# Where the package's sources live: the project checkout for an editable install and for the tests (which
+# read the checkout's files); never used to find data.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIGURES_DIR = PROJECT_ROOT / "figures"
 REPORTS_DIR = PROJECT_ROOT / "reports"
@@ -50,10 +51,7 @@ def find_project(start: Path | None = None) -> Path | None:
         The project folder, or None when no folder above ``start`` is a streetlib project.
     """
     start = (start or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if _is_project(folder):
-            return folder
-    return PROJECT_ROOT if _is_project(PROJECT_ROOT) else None
+    return next((folder for folder in (start, *start.parents) if _is_project(folder)), None)
 
 
 def project_root() -> Path:
