@@ -113,6 +113,19 @@ def test_the_locks_keep_the_versions_the_committed_outputs_were_made_with() -> N
         assert [str(v) for v, _ in dev[name]] == [version], name
 
 
+def test_a_per_platform_override_is_in_every_lock_that_holds_the_package() -> None:
+    lines = (LOCKS / "overrides.txt").read_text(encoding="utf-8").splitlines()
+    overrides = [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
+    assert overrides, "the overrides file holds at least its argon2-cffi-bindings pins"
+    for layer in LAYERS:
+        pins = read_lock(layer)
+        for override in overrides:
+            name = canonicalize_name(override.name)
+            if name in pins:
+                version = Version(next(iter(override.specifier)).version)
+                assert any(v == version and m for v, m in pins[name]), f"{layer}.lock lacks {override}"
+
+
 def test_only_the_fast_layer_holds_a_package_that_needs_a_compiler() -> None:
     for layer in LAYERS:
         found = NEEDS_A_COMPILER & set(read_lock(layer))

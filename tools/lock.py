@@ -5,7 +5,8 @@ lock from ``pyproject.toml`` with ``uv pip compile --universal`` (one lock valid
 and Windows, platform-only packages behind markers). Versions already pinned are kept (uv reads
 the existing lock as its preferences): change a pin by editing the lock line or with
 ``--upgrade-package NAME``. ``dev.lock`` (every layer ``make test`` needs) is compiled first and
-constrains the others, so a package has one version in every lock.
+constrains the others, so a package has one version in every lock. ``requirements/overrides.txt``
+holds the rare per-platform pin (a pinned version without a wheel for one platform), with its reason.
 
 Then each wheels-only layer is resolved for Windows, macOS (Apple silicon and Intel) and manylinux, for
 Python 3.11 and 3.12, with building from source forbidden, except for the pure-Python source
@@ -24,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "requirements"
+OVERRIDES = FOLDER / "overrides.txt"  # per-platform pins where a pinned version lacks one platform's wheel
 # layer -> extras of pyproject.toml it installs on top of the default dependencies
 LAYERS: dict[str, tuple[str, ...]] = {
     "dev": ("notebooks", "site", "scale", "dev"),
@@ -58,6 +60,7 @@ def compile_layer(layer: str, extra: list[str]) -> None:
     output = FOLDER / f"{layer}.lock"
     command = [*uv(), "pip", "compile", "pyproject.toml", "--universal", "--python-version", PYTHON]
     command += [arg for name in LAYERS[layer] for arg in ("--extra", name)]
+    command += ["--override", str(OVERRIDES.relative_to(ROOT))]
     if layer != "dev":
         command += ["--constraint", str(FOLDER / "dev.lock")]
     command += ["--output-file", str(output), "--annotation-style", "line", "--custom-compile-command", "make lock"]
