@@ -72,11 +72,12 @@ def pin_environment() -> None:
     os.environ.update(DETERMINISM)
 
 
-def _digest(files: Iterable[Path], *, relative_to: Path | None = None, extra: str = "") -> str:
-    h = hashlib.sha256(extra.encode())
+def _digest(files: Iterable[Path], *, root: Path | None = None, salt: str = "") -> str:
+    """sha256 over the files' names (relative to ``root``, else bare) and bytes, in name order."""
+    h = hashlib.sha256(salt.encode())
     for path in sorted(files):
-        name = path.relative_to(relative_to) if relative_to else path.name
-        h.update(f"\0{name.as_posix() if isinstance(name, Path) else name}\0".encode())
+        name = path.relative_to(root).as_posix() if root else path.name
+        h.update(f"\0{name}\0".encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -85,8 +86,8 @@ def inputs_digest(data: Path) -> str:
     """Hash of what every notebook reads: processed tables, lexicons, external figures, the library itself."""
     folders = [data / "processed", data / "lexicon", data / "external"]
     files = [p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
-    library = Path(__file__).parent
-    return _digest(files, relative_to=data) + _digest(library.glob("*.py"), extra=__version__)
+    library = _digest(Path(__file__).parent.glob("*.py"), salt=__version__)
+    return _digest(files, root=data, salt=library)
 
 
 def source_digest(notebook: Path) -> str:
@@ -101,7 +102,7 @@ def outputs_digest(project: Project, notebook: Path) -> str:
     prefix = notebook.stem[:3]  # "00_"
     files = [notebook, *project.figures.glob(f"{prefix}*")]
     report = project.reports / f"{notebook.stem}.html"
-    return _digest([f for f in [*files, report] if f.is_file()], extra=str(report.is_file()))
+    return _digest([f for f in [*files, report] if f.is_file()], salt=str(report.is_file()))
 
 
 def execute_notebook(path: Path, timeout: int = TIMEOUT) -> None:
@@ -216,7 +217,7 @@ def reproduce(
         execute_notebook(notebook)
         write_report(notebook, project.reports)
 
-    # longest first would be nicer, but file order keeps the log readable and 01 (the long one) starts early
+    # in file order: the log reads in order, and 01 (the long one) starts early
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for notebook, future in [(nb, pool.submit(run, nb)) for nb in stale]:
             future.result()
