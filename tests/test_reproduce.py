@@ -98,7 +98,8 @@ def test_lab_starts_jupyterlab_in_the_notebooks_folder_with_pinned_threads(
         return 0
 
     monkeypatch.setattr(subprocess, "call", call)
-    assert rp.lab(project.root, ["--no-browser"]) == 0
+    monkeypatch.chdir(project.root)
+    assert main(["lab", "--no-browser"]) == 0
     assert started["command"][1:3] == ["-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={project.root / 'notebooks'}" in started["command"]
     assert started["command"][-1] == "--no-browser"

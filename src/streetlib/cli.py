@@ -40,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
     run.add_argument("--site", action="store_true", help="also build the static site into site/")
     run.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time (default 1)")
-    lab_parser = sub.add_parser("lab", help="start JupyterLab in notebooks/ (arguments after -- go to JupyterLab)")
-    lab_parser.add_argument("lab_args", nargs=argparse.REMAINDER, help="e.g. -- --no-browser --port 8899")
+    sub.add_parser("lab", help="start JupyterLab in notebooks/ (further arguments go to JupyterLab, e.g. --no-browser)")
     add = sub.add_parser("add", help="copy a raw document into data/raw and add a manifest entry for review")
     add.add_argument("path", type=Path)
     add.add_argument("--street", required=True, help="e.g. 新华路街道")
@@ -55,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--years", required=True, help="period covered, e.g. 2024 or 2021-2025")
     add.add_argument("--genre", default="plan", help="genre of the whole text (edit parts in the manifest after)")
     add.add_argument("--doc-id", help="default: derived from the file name")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     root = args.data.resolve() if args.data else None
     if root is not None and args.command in ("reproduce", "lab"):
         os.environ[config.DATA_ENV] = str(root)  # the notebook kernels read this data too
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "reproduce":
             run_reproduce(root, force=args.force, site=args.site, jobs=args.jobs)
         elif args.command == "lab":
-            return lab_command(args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args)
+            return lab_command([a for a in extra if a != "--"])
         elif args.command == "add":
             entry = add_document(args, root=root)
             print(f"added {entry} to the manifest; review it, then run `streetlib check` and `make build`.")
