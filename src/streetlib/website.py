@@ -11,7 +11,6 @@ not let a page opened from a file load the search index.
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import json
 import shutil
@@ -51,20 +50,39 @@ def _index_page(notebooks: list[Path]) -> str:
     )
 
 
+def _link(url: str) -> str:
+    from urllib.parse import urlparse
+
+    return f"[{urlparse(url).netloc}]({url})" if url.startswith("http") else ""
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+
+
 def _sources_page(data: Path) -> str:
+    """The documents' sources (publisher, date, original page, retrieval date) and the official statistics'."""
     from streetlib.export import sources
 
     frame = sources(root=data)
+    documents = frame[frame["kind"] == "document source"]
+    official = frame[frame["kind"] != "document source"]
+    rows, notes = [], []
+    for row in documents.itertuples():
+        page = _link(row.url)
+        if not page and row.url:  # "(none: why)": the reason goes below the table
+            notes.append(f"- `{row.source}`: {row.url.removeprefix('(none: ').removesuffix(')')}")
+            page = "未找到 not found (see below)"
+        rows.append([f"`{row.source}`", row.publisher, row.published, page, row.retrieved])
+    header = ["文本 source file", "发布者 publisher", "发布日期 published", "原文 page", "访问日期 retrieved"]
+    lines = ["# 资料来源 Sources", "", "## 文本 The documents", "", *_table(header, rows), "", *notes, ""]
     rows = [
-        "| 类别 kind | 资料 source | 发布者 publisher | 发布日期 published | 网址 url | 访问日期 retrieved |",
-        "|---|---|---|---|---|---|",
+        [row.source, row.kind.removeprefix("official statistics (tier ").rstrip(")"), _link(row.url)]
+        for row in official.itertuples()
     ]
-    for row in frame.itertuples():
-        url = str(row.url)
-        link = f"[{html.escape(url)}]({url})" if url.startswith("http") else html.escape(url)
-        cells = [row.kind, row.source, row.publisher, row.published, link, row.retrieved]
-        rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    return "# 资料来源 Sources\n\n" + "\n".join(rows) + "\n"
+    lines += ["## 官方统计 Official statistics", "", *_table(["来源 source", "tier", "原文 page"], rows)]
+    return "\n".join(lines) + "\n"
 
 
 def site_config(notebooks: list[Path], site_dir: Path) -> dict:
