@@ -146,6 +146,13 @@ SPECS: dict[str, TableSpec] = {
                 Column("year_end", "Int64", "Last year the document covers.", bounds=YEARS, required=True),
                 Column("published", "date", "Publication date of the source."),
                 Column("publisher", "string", "Publisher of the source."),
+                Column(
+                    "url",
+                    "string",
+                    "Original public page of the source (empty if not found: see the url_note).string",
+                    "Original public page of the source (empty when not found: the manifest's url_note).",
+                ),
+                Column("retrieved", "date", "Date the page at url was found to hold the source's text."),
                 *PROVENANCE,
                 Column("n_lines", "Int64", "Raw lines in the document's range."),
                 Column("n_chars", "Int64", "Non-whitespace characters in the document's raw lines."),
