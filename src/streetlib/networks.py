@@ -51,7 +51,10 @@ def task_department_links(tasks: pd.DataFrame, links: pd.DataFrame, *, key: str 
     if key not in tasks.columns:
         raise KeyError(f"tasks has no {key!r} column; add it with streetlib.coverage.with_task_keys(tasks)")
     merged = links[["task_id", "department"]].merge(
-        tasks[["task_id", key]].drop_duplicates("task_id"), on="task_id", how="inner", validate="many_to_one"
+        tasks[list(dict.fromkeys(["task_id", key]))].drop_duplicates("task_id"),
+        on="task_id",
+        how="inner",
+        validate="many_to_one",
     )
     out = merged[[key, "department"]].rename(columns={key: "task"}).dropna().drop_duplicates()
     return out.sort_values(["task", "department"]).reset_index(drop=True)
@@ -114,8 +117,10 @@ def edge_table(graph: nx.Graph) -> pd.DataFrame:
     rows = [{"source": min(a, b), "target": max(a, b), **data} for a, b, data in graph.edges(data=True)]
     if not rows:
         return pd.DataFrame(columns=["source", "target", "weight"])
-    return pd.DataFrame(rows).sort_values(["weight", "source", "target"], ascending=[False, True, True]).reset_index(
-        drop=True
+    return (
+        pd.DataFrame(rows)
+        .sort_values(["weight", "source", "target"], ascending=[False, True, True])
+        .reset_index(drop=True)
     )
 
 
@@ -238,8 +243,9 @@ def draw_network(
     layout = nx.spring_layout(graph, weight="weight", seed=seed, k=1.5 / math.sqrt(max(graph.number_of_nodes(), 1)))
     weights = [d.get("weight", 1.0) for _, _, d in graph.edges(data=True)]
     top = max(weights, default=1.0)
-    nx.draw_networkx_edges(graph, layout, ax=ax, width=[0.3 + 2.7 * w / top for w in weights], alpha=0.35,
-                           edge_color="#888888")
+    nx.draw_networkx_edges(
+        graph, layout, ax=ax, width=[0.3 + 2.7 * w / top for w in weights], alpha=0.35, edge_color="#888888"
+    )
     values = {n: float(d.get(size, 1)) if size else 1.0 for n, d in graph.nodes(data=True)}
     biggest = max(values.values(), default=1.0)
     palette = plt.get_cmap("tab10")
@@ -248,12 +254,20 @@ def draw_network(
         colour = {row.node: palette((row.community - 1) % 10) for row in groups.itertuples()}
     nodes = list(graph.nodes)
     nx.draw_networkx_nodes(
-        graph, layout, ax=ax, nodelist=nodes, node_size=[60 + 540 * values[n] / biggest for n in nodes],
-        node_color=[colour.get(n, "#4c72b0") for n in nodes], alpha=0.9, linewidths=0.5, edgecolors="white",
+        graph,
+        layout,
+        ax=ax,
+        nodelist=nodes,
+        node_size=[60 + 540 * values[n] / biggest for n in nodes],
+        node_color=[colour.get(n, "#4c72b0") for n in nodes],
+        alpha=0.9,
+        linewidths=0.5,
+        edgecolors="white",
     )
     shown = sorted(nodes, key=lambda n: (-values[n], n))[: label_top or len(nodes)]
-    nx.draw_networkx_labels(graph, layout, labels={n: n for n in shown}, ax=ax, font_size=8,
-                            font_family=plt.rcParams["font.family"])
+    nx.draw_networkx_labels(
+        graph, layout, labels={n: n for n in shown}, ax=ax, font_size=8, font_family=plt.rcParams["font.family"]
+    )
     ax.set_axis_off()
 
 
