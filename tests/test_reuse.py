@@ -174,8 +174,8 @@ def test_real_shares_are_fractions_and_runs_repeat(real):
 def test_judged_sample_was_drawn_by_the_sampling_rule(real):
     """The reviewed pairs are the ones judging_sample draws from today's paragraphs (else: draw and judge anew)."""
     paragraphs = real[0]
-    judged = pd.read_csv(streetlib.config.reviewed_dir() / "reuse_judged_pairs.csv")
+    judged = reuse.load_judged_pairs()
     drawn = reuse.judging_sample(paragraphs)
     columns = ["pair", "stratum", "stratum_pairs", "para_a", "para_b"]
-    pd.testing.assert_frame_equal(judged[columns], drawn[columns], check_dtype=False)
+    pd.testing.assert_frame_equal(judged[columns], drawn[columns])
     assert set(judged["reused"]) <= {"yes", "no"} and judged["judged_by"].str.contains("one coder").all()

@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from streetlib import config
+from streetlib import config, reviewed
 
 FORMULAIC_FILE = "formulaic_phrases.txt"
+JUDGED_FILE = "reuse_judged_pairs"
 CLAUSE_END = re.compile(r"(?<=[。！？；!?;，,：:])")
 CITED_TITLE = re.compile(r"《[^》]*(》|$)|^[^《]*》")  # a cited title (also cut at a span's edge)
 SEED = 1  # MinHash permutations; fixed, so two runs find the same candidates
@@ -311,6 +312,15 @@ def judging_sample(
             "containment": sample["containment"].round(4),
         }
     )
+
+
+def load_judged_pairs(*, root: Path | None = None) -> pd.DataFrame:
+    """``data/reviewed/reuse_judged_pairs.csv``, checked against its spec (see ``data/reviewed/README.md``)."""
+    rows = [values for _, values in reviewed.read(JUDGED_FILE, root)]
+    out = pd.DataFrame(rows)
+    for column in ("pair", "stratum_pairs"):
+        out[column] = out[column].astype("int64")
+    return out
 
 
 def score_against_judged(spans: pd.DataFrame, judged: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
