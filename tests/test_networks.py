@@ -40,6 +40,18 @@ def test_edges_count_distinct_shared_tasks_not_rows(tasks, links):
     assert rows.iloc[0][["source", "target", "weight"]].tolist() == ["A", "B", 3]  # t1, t2, t3 as rows
 
 
+def test_row_and_task_readings_differ_for_a_task_handed_over():
+    # one task K: its 2021 row names A and B, its 2022 row names C alone
+    tasks = pd.DataFrame({"task_id": ["r1", "r2"], "task_key": ["K", "K"]})
+    links = pd.DataFrame({"task_id": ["r1", "r1", "r2"], "department": ["A", "B", "C"]})
+    by_row = networks.edge_table(networks.co_responsibility_graph(tasks, links))
+    assert by_row[["source", "target", "weight"]].values.tolist() == [["A", "B", 1]]
+    by_task = networks.edge_table(networks.co_responsibility_graph(tasks, links, together="task"))
+    assert by_task[["source", "target", "weight"]].values.tolist() == [["A", "B", 1], ["A", "C", 1], ["B", "C", 1]]
+    with pytest.raises(ValueError, match="'row' or 'task'"):
+        networks.co_responsibility_graph(tasks, links, together="list")
+
+
 def test_measures_and_summary_by_hand(tasks, links):
     graph = networks.co_responsibility_graph(tasks, links)
     measures = networks.node_measures(graph).set_index("node")

@@ -2,9 +2,12 @@
 
 **Co-responsibility.** The task lists name departments per row, and the same task recurs in
 the three-year, annual and quarterly lists. The network is built over *distinct* tasks (the
-``task_key`` column of ``coverage.with_task_keys``): a two-mode graph tasks × departments,
-projected onto departments, where an edge's ``weight`` is the number of distinct tasks the two
-departments share. A department named only alone stays in the graph as an isolate.
+``task_key`` column of ``coverage.with_task_keys``): an edge's ``weight`` is the number of
+distinct tasks the two departments share. Two readings of "share", chosen by ``together``:
+``"row"`` (default) — some row of the task names both, so they were assigned it together;
+``"task"`` — the two-mode graph tasks × departments projected onto departments: each is named on
+some row of the task, perhaps in different lists (a task handed from one office to another links
+them). A department named only alone stays in the graph as an isolate.
 
 **Co-word.** Per paragraph, the set of its content terms; the ``top_n`` terms found in most
 paragraphs are the nodes; an edge joins two terms found together in at least
@@ -60,20 +63,38 @@ def task_department_links(tasks: pd.DataFrame, links: pd.DataFrame, *, key: str 
     return out.sort_values(["task", "department"]).reset_index(drop=True)
 
 
-def co_responsibility_graph(tasks: pd.DataFrame, links: pd.DataFrame, *, key: str = "task_key") -> nx.Graph:
+def co_responsibility_graph(
+    tasks: pd.DataFrame, links: pd.DataFrame, *, key: str = "task_key", together: str = "row"
+) -> nx.Graph:
     """Departments joined by the distinct tasks they share (``weight`` = number of shared tasks).
 
-    Node attribute ``tasks``: distinct tasks naming the department. See the module docstring.
+    ``together`` is ``"row"`` (named on one row of the task) or ``"task"`` (the two-mode projection:
+    named anywhere on the task); see the module docstring. Node attribute ``tasks``: distinct tasks
+    naming the department.
     """
     pairs = task_department_links(tasks, links, key=key)
-    two_mode = nx.Graph()
     departments = sorted(pairs["department"].unique())
-    two_mode.add_nodes_from(departments, bipartite=0)
-    two_mode.add_nodes_from(sorted(pairs["task"].unique()), bipartite=1)
-    two_mode.add_edges_from(pairs[["department", "task"]].itertuples(index=False, name=None))
-    graph = bipartite.weighted_projected_graph(two_mode, departments)
-    for department in departments:
-        del graph.nodes[department]["bipartite"]
+    if together == "task":
+        two_mode = nx.Graph()
+        two_mode.add_nodes_from(departments, bipartite=0)
+        two_mode.add_nodes_from(sorted(pairs["task"].unique()), bipartite=1)
+        two_mode.add_edges_from(pairs[["department", "task"]].itertuples(index=False, name=None))
+        graph = bipartite.weighted_projected_graph(two_mode, departments)
+        for department in departments:
+            del graph.nodes[department]["bipartite"]
+    elif together == "row":
+        rows = links[["task_id", "department"]].merge(tasks[list(dict.fromkeys(["task_id", key]))], on="task_id")
+        shared = {
+            (task, a, b)
+            for (task, _), names in rows.dropna().groupby([key, "task_id"])["department"]
+            for a, b in combinations(sorted(set(names)), 2)
+        }
+        weights = pd.Series([(a, b) for _, a, b in shared], dtype=object).value_counts()
+        graph = nx.Graph()
+        graph.add_nodes_from(departments)
+        graph.add_weighted_edges_from((a, b, int(n)) for (a, b), n in weights.items())
+    else:
+        raise ValueError(f"together must be 'row' or 'task', not {together!r}")
     counts = pairs.groupby("department").size()
     nx.set_node_attributes(graph, {d: int(counts[d]) for d in departments}, "tasks")
     return _sorted(graph)
@@ -125,7 +146,7 @@ def edge_table(graph: nx.Graph) -> pd.DataFrame:
 
 
 def co_responsibility_by(
-    tasks: pd.DataFrame, links: pd.DataFrame, *, by: str, key: str = "task_key"
+    tasks: pd.DataFrame, links: pd.DataFrame, *, by: str, key: str = "task_key", together: str = "row"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Co-responsibility per group of task rows (a period: ``scope``, ``year`` …).
 
@@ -134,7 +155,7 @@ def co_responsibility_by(
     """
     summaries, measures = [], []
     for group, rows in tasks.dropna(subset=[by]).groupby(by, sort=True, observed=True):
-        graph = co_responsibility_graph(rows, links, key=key)
+        graph = co_responsibility_graph(rows, links, key=key, together=together)
         summaries.append({by: group, **graph_summary(graph)})
         measures.append(node_measures(graph).rename(columns={"node": "department"}).assign(**{by: group}))
     summary = pd.DataFrame(summaries)
@@ -142,21 +163,32 @@ def co_responsibility_by(
     return summary, table[[by, *[c for c in table.columns if c != by]]] if not table.empty else table
 
 
-def term_paragraphs(tokens: pd.DataFrame, *, top_n: int = 60, by: str = "para_id") -> pd.DataFrame:
+def term_paragraphs(tokens: pd.DataFrame, *, top_n: int = 60, by: str = "para_id", min_length: int = 2) -> pd.DataFrame:
     """The ``top_n`` terms found in most paragraphs, with their paragraph count ``paragraphs``.
 
-    ``tokens`` is a tidy token frame (``text.tokenize`` filtered with ``text.content_tokens``). Ties at
-    the cut are broken alphabetically, so the choice is deterministic.
+    ``tokens`` is a tidy token frame (``text.tokenize`` filtered with ``text.content_tokens``). Terms
+    shorter than ``min_length`` characters (新, 好) are left out. Ties at the cut are broken
+    alphabetically, so the choice is deterministic.
     """
+    tokens = tokens[tokens["token"].str.len() >= min_length]
     counts = tokens[[by, "token"]].drop_duplicates().groupby("token").size().rename("paragraphs").reset_index()
     counts = counts.sort_values(["paragraphs", "token"], ascending=[False, True]).head(top_n)
     return counts.rename(columns={"token": "term"}).reset_index(drop=True)
 
 
 def coword_edges(
-    tokens: pd.DataFrame, *, top_n: int = 60, min_cooccurrence: int = 3, by: str = "para_id"
+    tokens: pd.DataFrame,
+    *,
+    top_n: int = 60,
+    min_cooccurrence: int = 3,
+    min_ochiai: float = 0.0,
+    by: str = "para_id",
+    min_length: int = 2,
 ) -> pd.DataFrame:
     """Ochiai-normalised co-occurrence of the top terms per paragraph (see the module docstring).
+
+    Pairs found together in fewer than ``min_cooccurrence`` paragraphs, or with an Ochiai coefficient
+    below ``min_ochiai``, are not edges (a dense graph of long paragraphs is unreadable otherwise).
 
     Returns
     -------
@@ -164,7 +196,7 @@ def coword_edges(
         ``source``, ``target`` (alphabetical within a pair), ``cooccurrence`` (paragraphs with both),
         ``ochiai`` (in (0, 1]); strongest first.
     """
-    terms = term_paragraphs(tokens, top_n=top_n, by=by)
+    terms = term_paragraphs(tokens, top_n=top_n, by=by, min_length=min_length)
     frequency = dict(zip(terms["term"], terms["paragraphs"], strict=True))
     kept = tokens[tokens["token"].isin(frequency)][[by, "token"]].drop_duplicates()
     together: dict[tuple[str, str], int] = {}
@@ -174,16 +206,29 @@ def coword_edges(
     rows = [
         (a, b, n, round(n / math.sqrt(frequency[a] * frequency[b]), 6))
         for (a, b), n in together.items()
-        if n >= min_cooccurrence
+        if n >= min_cooccurrence and n / math.sqrt(frequency[a] * frequency[b]) >= min_ochiai
     ]
     out = pd.DataFrame(rows, columns=["source", "target", "cooccurrence", "ochiai"])
     return out.sort_values(["ochiai", "source", "target"], ascending=[False, True, True]).reset_index(drop=True)
 
 
-def coword_graph(tokens: pd.DataFrame, *, top_n: int = 60, min_cooccurrence: int = 3, by: str = "para_id") -> nx.Graph:
-    """The co-word network: nodes the top terms (attribute ``paragraphs``), edges weighted by Ochiai (``weight``)."""
-    terms = term_paragraphs(tokens, top_n=top_n, by=by)
-    edges = coword_edges(tokens, top_n=top_n, min_cooccurrence=min_cooccurrence, by=by)
+def coword_graph(
+    tokens: pd.DataFrame,
+    *,
+    top_n: int = 60,
+    min_cooccurrence: int = 3,
+    min_ochiai: float = 0.0,
+    by: str = "para_id",
+    min_length: int = 2,
+) -> nx.Graph:
+    """The co-word network: nodes the top terms (attribute ``paragraphs``), edges weighted by Ochiai (``weight``).
+
+    Options as in :func:`coword_edges`; a top term without an edge stays as an isolate.
+    """
+    terms = term_paragraphs(tokens, top_n=top_n, by=by, min_length=min_length)
+    edges = coword_edges(
+        tokens, top_n=top_n, min_cooccurrence=min_cooccurrence, min_ochiai=min_ochiai, by=by, min_length=min_length
+    )
     graph = nx.Graph()
     graph.add_nodes_from((t, {"paragraphs": int(n)}) for t, n in zip(terms["term"], terms["paragraphs"], strict=True))
     graph.add_edges_from(
