@@ -40,6 +40,19 @@ def test_formulas_and_cited_titles_do_not_count():
     assert reuse.without_formulas(COMMON, phrases) == COMMON
 
 
+def test_meeting_names_are_formulas_by_pattern():
+    phrases = reuse.formulaic_phrases()
+    assert reuse.without_formulas("十一届市委十次全会、十届区委十一次全会", phrases) == ""
+    assert reuse.without_formulas("党的二十大和二十届三中全会", phrases) == "和"
+
+
+def test_a_bad_pattern_names_file_and_line(tmp_path):
+    (tmp_path / "lexicon").mkdir()
+    (tmp_path / "lexicon" / "formulaic_phrases.txt").write_text("# phrases\n人民城市\nre:[unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"formulaic_phrases.txt, line 3: 're:\[unclosed'"):
+        reuse.formulaic_phrases(root=tmp_path)
+
+
 def test_clauses_join_back():
     text = "一是加强管理,提升服务;二是完善机制。三是"
     assert "".join(c for _, c in reuse.clauses(text)) == text

@@ -85,19 +85,34 @@ def clauses(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def formulaic_phrases(*, root: Path | None = None) -> tuple[str, ...]:
-    """The phrases of ``data/lexicon/formulaic_phrases.txt`` (compacted), longest first."""
+def formulaic_phrases(*, root: Path | None = None) -> tuple[re.Pattern[str], ...]:
+    """The phrases of ``data/lexicon/formulaic_phrases.txt`` as patterns, longest phrase first.
+
+    A line is a phrase, matched literally (compacted: punctuation and spaces ignored), or, after
+    ``re:``, a regular expression over compacted text (十一届市委十次全会 and its kin in one line).
+    """
     path = config.lexicon_dir(root) / FORMULAIC_FILE
-    lines = path.read_text(encoding="utf-8").splitlines()
-    phrases = {compact(line) for line in lines if line.strip() and not line.lstrip().startswith("#")}
-    return tuple(sorted(phrases - {""}, key=lambda p: (-len(p), p)))
+    literal, patterns = set(), []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("re:"):
+            try:
+                patterns.append(re.compile(line[3:].strip()))
+            except re.error as exc:
+                raise ValueError(f"{path}, line {number}: {line!r} is not a valid regular expression ({exc})") from exc
+        elif compact(line):
+            literal.add(compact(line))
+    ordered = sorted(literal, key=lambda p: (-len(p), p))
+    return (*patterns, *(re.compile(re.escape(p)) for p in ordered))
 
 
-def without_formulas(text: str, phrases: tuple[str, ...]) -> str:
-    """:func:`compact` ``text`` without cited titles (《…》) and formulaic phrases (longest first)."""
+def without_formulas(text: str, phrases: tuple[re.Pattern[str], ...]) -> str:
+    """:func:`compact` ``text`` without cited titles (《…》) and formulaic phrases (patterns first, then longest)."""
     text = compact(CITED_TITLE.sub("", text))
     for phrase in phrases:
-        text = text.replace(phrase, "")
+        text = phrase.sub("", text)
     return text
 
 
