@@ -11,6 +11,7 @@ import pytest
 
 import streetlib
 from streetlib import reuse
+from streetlib.errors import StreetlibError
 
 COMMON = "全面推进业委会规范化运作评价工作"  # 16 characters
 
@@ -192,3 +193,14 @@ def test_judged_sample_was_drawn_by_the_sampling_rule(real):
     columns = ["pair", "stratum", "stratum_pairs", "para_a", "para_b"]
     pd.testing.assert_frame_equal(judged[columns], drawn[columns])
     assert set(judged["reused"]) <= {"yes", "no"} and judged["judged_by"].str.contains("one coder").all()
+
+
+def test_a_bad_judgement_is_a_clear_error(tmp_path):
+    (tmp_path / "reviewed").mkdir()
+    good = (streetlib.config.reviewed_dir() / "reuse_judged_pairs.csv").read_text(encoding="utf-8")
+    bad = good.replace(",no,", ",maybe,", 1)
+    (tmp_path / "reviewed" / "reuse_judged_pairs.csv").write_text(bad, encoding="utf-8")
+    with pytest.raises(StreetlibError) as caught:
+        reuse.load_judged_pairs(root=tmp_path)
+    message = str(caught.value)
+    assert "reuse_judged_pairs.csv" in message and "reused" in message and "maybe" in message
