@@ -152,3 +152,13 @@ def test_export_for_gephi_round_trips(tmp_path, tasks, links):
     assert list(edges.columns[:4]) == ["Source", "Target", "Type", "Weight"]
     assert edges.iloc[0][["Source", "Target", "Weight"]].tolist() == ["党建办", "自治办", 2]
     assert not list((tmp_path / "gephi").glob(".*"))  # no staging left behind
+
+
+def test_drawing_labels_the_largest_nodes(tokens):
+    import matplotlib.pyplot as plt
+
+    graph = networks.coword_graph(tokens, top_n=4, min_cooccurrence=1)
+    fig, ax = plt.subplots()
+    networks.draw_network(graph, ax, groups=networks.communities(graph), size="paragraphs", label_top=2)
+    assert sorted(t.get_text() for t in ax.texts) == ["党建", "养老"]  # 养老 (3 paragraphs), then 党建 first of the 2s
+    plt.close(fig)
