@@ -204,3 +204,22 @@ def test_a_bad_judgement_is_a_clear_error(tmp_path):
         reuse.load_judged_pairs(root=tmp_path)
     message = str(caught.value)
     assert "reuse_judged_pairs.csv" in message and "reused" in message and "maybe" in message
+
+
+def test_no_shared_text_gives_an_empty_table_and_zero_shares():
+    documents = pd.DataFrame(
+        {"doc_id": ["a", "b"], "published": pd.to_datetime(["2021-01-01"] * 2), "year_start": 2021}
+    )
+    paragraphs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b"],
+            "para_id": ["a:1", "b:1"],
+            "text": ["完全不同的第一段文字内容。", "另外一个毫无关系的句子在这里。"],
+            "line_start": [1, 1],
+            "line_end": [1, 1],
+        }
+    )
+    spans = reuse.shared_passages(paragraphs, documents)
+    assert spans.empty and list(spans.columns) == reuse.SPAN_COLUMNS
+    shares = reuse.reuse_shares(spans, paragraphs)
+    assert shares.values.tolist() == [["a", "(any)", 13, 0, 0.0], ["b", "(any)", 15, 0, 0.0]]
