@@ -1,8 +1,9 @@
 """Damaged input: one clear error naming the file, the entry or line and what to do;
 ``data/processed`` untouched.
 
-Damage inside tables (unknown department, missing cell, jumping sequence, no header) is in
-``test_tables.py``; a heading sequence that skips (a flag, not an error) in ``test_structure.py``;
+Damage inside tables (missing cell, jumping sequence; and, as flags rather than errors, an unknown
+department or a table without header) is in ``test_tables.py``; a heading sequence that skips (a flag,
+not an error) in ``test_structure.py``;
 a notebook run against data that was never built in ``test_notebooks.py``; property tests
 (arbitrary text raises only streetlib errors) next to each reader.
 """

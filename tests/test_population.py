@@ -112,7 +112,7 @@ PHRASINGS = [
     (
         "全街道实有人口约7.4万人,其中户籍人口4.96万人,来沪人员2.1万余人,境外人员356人。",
         {
-            ("all", "total", 74000.0, "人", "约"),
+            ("actual", "total", 74000.0, "人", "约"),  # 实有人口, as the source names it
             ("hukou", "total", 49600.0, "人", None),
             ("migrant", "total", 21000.0, "人", "余"),
             ("foreign", "total", 356.0, "人", None),

@@ -37,12 +37,13 @@ from streetlib.stage import CorpusContext, DocumentContext, Lexicon, Stage, Stag
 # one line here, its spec in streetlib/schema.py, its lexicon rows, its tests (README: "Adding a table type").
 STAGES: tuple[Stage, ...] = (
     Stage("structure", structure.extract, ("regions", "sections", "paragraphs")),
-    Stage("tables", tables.extract),
+    Stage("tables", tables.extract, ("table_cells",)),
     Stage("tasks", tasks.extract, ("tasks", "task_departments")),
     Stage("indicators", indicators.extract, ("indicators",)),
-    Stage("report", report.extract, ("report_tables", "report_figures", "report_checks")),
+    Stage("report", report.extract, ("report_tables", "report_figures")),
     Stage("duplicates", structure.extract_duplicates, ("paragraphs",), per_document=False),
     Stage("population", facts.extract, ("population",), per_document=False),
+    Stage("checks", report.extract_checks, ("report_checks",), per_document=False),
 )
 # Stages that leave what later stages read on the context: when they fail, a document's later stages are skipped.
 FOUNDATIONS = ("structure", "tables")
@@ -118,6 +119,8 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
         department_rows,
         department_names,
         facts.load_population_patterns(lexicon_dir),
+        tables.load_table_headers(lexicon_dir),
+        lexicon_dir,
     )
     # corpus order (publication date, then file order) decides which copy of a repeated text is the original
     order = {s.file: (s.published, i) for i, s in enumerate(corpus.manifest.sources)}
@@ -130,6 +133,7 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     }
     for ctx in contexts.values():
         ctx.source_tables = _source_tables(contexts, ctx.source)
+        ctx.report_source = any(d.doc_type == "research_report" for d in documents if d.source == ctx.source)
     data_root = root or config.data_root()
     results, problems = _run_document_stages(documents, contexts, data_root)
     while True:  # a corpus stage's invalid rows leave their document out: run the corpus stages again without it
@@ -426,6 +430,9 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
     """Write every table to a fresh folder, then swap it in for ``out`` (:func:`atomic.replacing_folder`)."""
     with replacing_folder(out) as staging:
         for name, frame in sorted(tables.items()):
+            whole = [c.name for c in SPECS[name].columns if c.dtype == "Int64"]
+            # whole numbers are written as such (2253, not 2253.0) also in a column with empty cells
+            frame = frame.assign(**{c: pd.to_numeric(frame[c]).astype("Int64") for c in whole})
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
 
 
@@ -458,6 +465,11 @@ def check_report(root: Path | None = None) -> tuple[str, bool]:
         "quality flags by kind:",
         kinds.to_string(),
     ]
+    flags = built["quality_flags"]
+    unknown = flags[flags["kind"] == "department_unknown"]
+    if len(unknown):
+        lines += ["", f"unknown departments ({unknown['found'].nunique()}; add them to data/lexicon/departments.csv):"]
+        lines += [f"  {row.found}  ({row.doc_id}, {row.source_file}:{row.line_start})" for row in unknown.itertuples()]
     if result.left_out:
         lines += ["", problems_text(result.problems)]
     return "\n".join(lines), not result.left_out

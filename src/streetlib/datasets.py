@@ -247,6 +247,17 @@ def load_report_tables(*, root: Path | None = None) -> pd.DataFrame:
     return load("report_tables", root=root)
 
 
+@_documented("table_cells")
+def load_table_cells(*, root: Path | None = None) -> pd.DataFrame:
+    """Tables kept cell by cell because no stage reads them (page metadata, a budget, a table without header).
+
+    One row per cell, the header as row 0; the ``table_not_parsed`` flag in
+    ``quality_flags`` says why each table was not read. Cells of header words the
+    lexicon does not know, in task and indicator tables, are kept here too.
+    """
+    return load("table_cells", root=root)
+
+
 @_documented("population")
 def load_population(*, root: Path | None = None) -> pd.DataFrame:
     """One row per population or age figure a document states.

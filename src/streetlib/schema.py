@@ -45,10 +45,10 @@ REGION_KINDS = (
     "web_chrome",
     "toolbar",
 )
-SCOPES = ("three_year", "annual", "quarterly")
+SCOPES = ("three_year", "annual", "quarterly", "five_year", "multi_year")
 ATTRIBUTES = ("binding", "expected")
 COLLECTIONS = ("census", "administrative")
-POPULATION_BASES = ("all", "hukou", "resident", "present", "foreign", "migrant", "unstated")
+POPULATION_BASES = ("all", "actual", "hukou", "resident", "present", "foreign", "migrant", "unstated")
 ROLES = ("lead", "co")
 DEPARTMENT_KINDS = (
     "subdistrict_office",
@@ -60,7 +60,8 @@ DEPARTMENT_KINDS = (
     "ad_hoc_group",
 )
 FIGURE_KINDS = ("stated", "derived")
-VERDICTS = ("holds", "does not hold")
+VERDICTS = ("holds", "does not hold", "cannot be decided")
+CHECK_KINDS = ("arithmetic", "restatement", "by_construction")
 ERRATA_ACTIONS = ("fix", "flag")
 CHECK_BOUNDS = ("equal", "at_least")
 
@@ -159,11 +160,16 @@ SPECS: dict[str, TableSpec] = {
                 Column("doc_id", "string", "Document holding the table.", required=True),
                 Column("table_no", "Int64", "Task table number in the document (k-th task table)."),
                 Column("table_title", "string", "Title assigned to the table (rule in streetlib.tasks)."),
-                Column("scope", SCOPES, "three_year, annual or quarterly (from the title)."),
+                Column(
+                    "scope",
+                    SCOPES,
+                    "three_year, annual, quarterly, five_year or multi_year "
+                    "(from the title, else the document's period).",
+                ),
                 Column(
                     "year",
                     "Int64",
-                    "Year of an annual or quarterly list; empty for the three-year list.",
+                    "Year of an annual or quarterly list; empty for a multi-year list.",
                     bounds=YEARS,
                 ),
                 Column("quarter", "Int64", "Quarter (1-4) of a quarterly list; empty otherwise.", bounds=(1, 4)),
@@ -176,7 +182,17 @@ SPECS: dict[str, TableSpec] = {
                 Column("seq", "Int64", "Sequence number (序号) within the table."),
                 Column("task", "string", "Task (重点任务) cell."),
                 Column("content", "string", "Content (主要内容/具体内容) cell; empty for the three-year list."),
-                Column("departments_raw", "string", "Department cell as found (牵头部门/责任单位)."),
+                Column("departments_raw", "string", "Lead department cell as found (牵头部门/责任单位/责任部门 …)."),
+                Column(
+                    "co_departments_raw", "string", "Co-department cell as found (配合部门/协同部门 …); empty if none."
+                ),
+                Column("deadline_raw", "string", "Deadline cell as found (完成时限/完成时间 …); empty if none."),
+                Column(
+                    "deadline",
+                    "date",
+                    "Last day the deadline allows (2024年6月底 → 2024-06-30); "
+                    "empty for 长期, 每季度 or an unknown phrasing.",
+                ),
                 *PROVENANCE,
             ),
             key=("task_id",),
@@ -187,10 +203,21 @@ SPECS: dict[str, TableSpec] = {
             "task_departments",
             (
                 Column("task_id", "string", "Task id (tasks.task_id)."),
-                Column("department", "string", "Canonical department (departments.department)."),
+                Column(
+                    "department", "string", "Canonical department (departments.department); empty if unknown (flagged)."
+                ),
                 Column("department_raw", "string", "Name as written in the cell."),
-                Column("position", "Int64", "Position in the cell (1 = first named).", bounds=(1, float("inf"))),
-                Column("role", ROLES, "lead or co (rule in streetlib.tasks: 牵头部门 all lead; 责任单位 first lead)."),
+                Column(
+                    "position",
+                    "Int64",
+                    "Position among the names of the row's lead then co cells (1 = first named).",
+                    bounds=(1, float("inf")),
+                ),
+                Column(
+                    "role",
+                    ROLES,
+                    "lead or co (rule in streetlib.tasks: 牵头部门 all lead; 责任单位 first lead; 配合部门 all co).",
+                ),
             ),
             key=("task_id", "position"),
             order=("task_id", "position"),
@@ -223,18 +250,34 @@ SPECS: dict[str, TableSpec] = {
                 Column("indicator", "string", "Indicator (指标) as found, errata applied (unit brackets repaired)."),
                 Column("indicator_name", "string", "Indicator without its unit bracket and spaces."),
                 Column(
-                    "unit", "string", "Unit from the bracket at the end of the name; empty if none or empty bracket."
+                    "unit",
+                    "string",
+                    "Unit from the bracket at the end of the name, else the 单位 column; empty if none.",
                 ),
-                Column("attribute", ATTRIBUTES, "binding (约束性) or expected (预期性)."),
+                Column(
+                    "attribute",
+                    ATTRIBUTES,
+                    "binding (约束性) or expected (预期性); empty if none or unknown (flagged).",
+                ),
                 Column("attribute_raw", "string", "属性 as found."),
-                Column("department", "string", "Responsible unit, canonical (departments.department)."),
+                Column(
+                    "department", "string", "Responsible unit, canonical (departments.department); empty if unknown."
+                ),
                 Column("department_raw", "string", "责任单位 as found (two-line cells joined)."),
+                Column(
+                    "baseline_raw", "string", "Baseline (基期值/现状值/2020年 …) as found; empty if the table has none."
+                ),
+                Column("baseline_value", "float", "Baseline parsed: the number (as targets are parsed)."),
                 Column("target_raw", "string", "Target (目标值) as found."),
                 Column("target_value", "float", "Target parsed: the number."),
                 Column(
                     "target_unit", "string", "Unit of the target: from the target (%, 亿元) or else the name's unit."
                 ),
-                Column("target_comparator", "string", "'=' for a plain target, '>=' for 不少于 / 以上."),
+                Column(
+                    "target_comparator",
+                    "string",
+                    "'=' plain, '>=' 不少于 / 以上, '<=' 以内 / 不超过, '~' 约 (streetlib.numbers).",
+                ),
                 *PROVENANCE,
             ),
             key=("doc_id", "seq"),
@@ -260,6 +303,22 @@ SPECS: dict[str, TableSpec] = {
             extracted=True,
         ),
         TableSpec(
+            "table_cells",
+            (
+                Column("doc_id", "string", "Document holding the table.", required=True),
+                Column("table_id", "string", "Table id: '<doc_id>:tabNN', the NN-th table found in the document."),
+                Column("row", "Int64", "Row number (0 = the header row); empty where the rows could not be cut."),
+                Column("column", "string", "Canonical column from data/lexicon/table_headers.csv; empty if unknown."),
+                Column(
+                    "header", "string", "Header cell of the column as found; empty where the rows could not be cut."
+                ),
+                Column("text", "string", "Cell as found."),
+                *PROVENANCE,
+            ),
+            order=("source_file", "line_start", "table_id"),
+            extracted=True,
+        ),
+        TableSpec(
             "population",
             (
                 Column("street", "string", "Subdistrict the figure describes."),
@@ -268,7 +327,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "basis",
                     POPULATION_BASES,
-                    "What is counted: hukou, resident, present, foreign, migrant, all, unstated.",
+                    "What is counted: hukou (户籍), resident (常住), actual (实有), present, foreign, migrant, "
+                    "all, unstated.",
                 ),
                 Column(
                     "measure",
@@ -326,7 +386,12 @@ SPECS: dict[str, TableSpec] = {
                 Column("value", "float", "The number."),
                 Column("unit", "string", "Its unit."),
                 Column("kind", FIGURE_KINDS, "stated in the text, or derived (a bar the text leaves implicit)."),
-                Column("doc_id", "string", "Research report.", required=True),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document stating the number: a research report, or a document a check compares.",
+                    required=True,
+                ),
                 *_provenance("Raw line of the stated number (the paragraph for rule-read ones); empty for derived."),
                 Column("quote", "string", "The words it was read from; empty for derived."),
                 Column("note", "string", "How a derived number was computed."),
@@ -337,13 +402,33 @@ SPECS: dict[str, TableSpec] = {
         TableSpec(
             "report_checks",
             (
-                Column("doc_id", "string", "Research report.", required=True),
-                Column("claim", "string", "The stated total, share or average that is checked."),
-                *_provenance("Raw line of the stated value."),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document of the claim (a research report, or any document with stated figures).",
+                    required=True,
+                ),
+                Column("claim", "string", "The stated total, share, average or count that is checked."),
+                Column(
+                    "kind",
+                    CHECK_KINDS,
+                    "arithmetic: recomputed from its parts; restatement: one quantity stated twice; "
+                    "by_construction: holds because a derived value was chosen to make it hold (counted once).",
+                ),
+                *_provenance("First raw line, in doc_id, of the numbers the check uses."),
+                Column("other_doc_id", "string", "The other document, when the check compares two; empty otherwise."),
+                Column("other_line_start", "Int64", "First raw line of the numbers used from other_doc_id."),
+                Column("other_line_end", "Int64", "Last raw line of the numbers used from other_doc_id."),
                 Column("stated", "float", "Value as stated."),
-                Column("recomputed", "float", "Value recomputed from its parts."),
+                Column("recomputed", "float", "Value recomputed from its parts (or the other statement)."),
                 Column("difference", "float", "stated - recomputed."),
-                Column("verdict", VERDICTS, "holds if equal after rounding to the stated precision."),
+                Column(
+                    "verdict",
+                    VERDICTS,
+                    "holds if equal after rounding to the stated precision (or reaching a stated lower bound); "
+                    "cannot be decided when the text does not fix the definition or base the check needs.",
+                ),
+                Column("reason", "string", "Why it cannot be decided (from the reviewed check); empty otherwise."),
                 Column("formula", "string", "How it was recomputed (names are report_figures keys or table values)."),
                 Column("note", "string", "Remarks."),
             ),
@@ -497,7 +582,13 @@ REVIEWED: dict[str, TableSpec] = {
         TableSpec(
             "report_figures",
             (
-                Column("doc_id", "string", "Research report (documents.doc_id).", required=True),
+                Column(
+                    "doc_id",
+                    "string",
+                    "Document stating the number (documents.doc_id): a research report, or a document a check "
+                    "compares.",
+                    required=True,
+                ),
                 Column("figure", "string", "图N, 表N or 'text' (a number used by a check).", required=True),
                 Column("key", "string", "Identifier of the number, unique within the report.", required=True),
                 Column("label", "string", "What the number is (Chinese).", required=True),
@@ -519,6 +610,12 @@ REVIEWED: dict[str, TableSpec] = {
                 ),
                 Column("decimals", "Int64", "Decimals the report states the value with.", bounds=(0, 6), required=True),
                 Column("bound", CHECK_BOUNDS, "equal, or at_least for a stated lower bound (60%以上).", required=True),
+                Column("kind", CHECK_KINDS, "arithmetic, restatement or by_construction.", required=True),
+                Column(
+                    "undecidable_because",
+                    "string",
+                    "Why the text does not fix the definition or base the check needs; empty if it does.",
+                ),
                 Column("note", "string", "Remarks."),
             ),
             key=("doc_id", "claim"),

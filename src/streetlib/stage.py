@@ -33,6 +33,8 @@ class Lexicon:
     department_rows: list[dict] = field(default_factory=list)
     department_names: dict[str, str] = field(default_factory=dict)
     population_patterns: list = field(default_factory=list)
+    table_headers: Any = None  # tables.HeaderLexicon
+    folder: Path | None = None  # the lexicon folder, for lists a stage reads itself (deadlines)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class DocumentContext:
     regions: list[Region] = field(default_factory=list)
     tables: list[FoundTable] = field(default_factory=list)
     source_tables: Callable[[], list[FoundTable]] = list
+    report_source: bool = False  # the source holds a research report (its stage reads report tables anywhere in it)
 
     @property
     def doc_id(self) -> str:

@@ -52,6 +52,7 @@ from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 from streetlib.numbers import chinese_numeral
 from streetlib.stage import CorpusContext, DocumentContext, StageResult
+from streetlib.tables import HeaderLexicon, table_line_flags
 
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
@@ -178,10 +179,20 @@ def _is_major_heading(text: str) -> bool:
     return bool(found and found[0] <= MAJOR_RANK)
 
 
-def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]) -> list[Region]:
-    """Split a document's (errata-applied) raw lines into regions, in line order."""
+def segment_document(
+    doc: Document,
+    lines: list[str],
+    boilerplate: list[tuple[re.Pattern[str], str]],
+    *,
+    headers: HeaderLexicon | None = None,
+) -> list[Region]:
+    """Split a document's (errata-applied) raw lines into regions, in line order.
+
+    Table lines are recognised by their shape (:func:`streetlib.tables.table_line_flags`,
+    with the header lexicon ``headers``).
+    """
     texts = [normalise(line) for line in lines]
-    kinds = _line_kinds(texts, [line.rstrip().endswith("|") or line.strip() == "|" for line in lines])
+    kinds = _line_kinds(texts, table_line_flags(texts, headers))
     for i, text in enumerate(texts):
         if kinds[i] == "text":
             kinds[i] = next((kind for pattern, kind in boilerplate if pattern.search(text)), "text")
@@ -505,7 +516,7 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
 
 def extract(ctx: DocumentContext) -> StageResult:
     """Stage: the document's regions (left on ``ctx`` for later stages), sections, paragraphs and flags."""
-    ctx.regions = segment_document(ctx.doc, ctx.lines, ctx.lexicon.boilerplate)
+    ctx.regions = segment_document(ctx.doc, ctx.lines, ctx.lexicon.boilerplate, headers=ctx.lexicon.table_headers)
     sections, paragraphs, flags = sections_and_paragraphs(ctx.doc, ctx.regions)
     regions = [
         {
