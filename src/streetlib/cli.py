@@ -15,6 +15,7 @@ from streetlib.datasets import load, table_names
 from streetlib.errors import StreetlibError
 from streetlib.export import export_csv, export_xlsx, write_report_index
 from streetlib.manifest import ADD_FIELDS, Added, add_document
+from streetlib.rexport import write_r_export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="write every table with a data dictionary, for Excel or CSV users")
     export.add_argument("--xlsx", type=Path, help="workbook to write")
     export.add_argument("--csv", type=Path, help="folder to write CSV files into")
+    export.add_argument("--r", type=Path, help="folder for the document-term matrix of quanteda/stm (see README)")
     index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
     index.add_argument("folder", type=Path, nargs="?", help="default: <project>/reports")
     run = sub.add_parser(
@@ -87,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             if not complete:
                 return EXIT_LEFT_OUT
         elif args.command == "export":
-            if not (args.xlsx or args.csv):
-                parser.error("export needs --xlsx PATH or --csv DIR")
+            if not (args.xlsx or args.csv or args.r):
+                parser.error("export needs --xlsx PATH, --csv DIR or --r DIR")
             if args.xlsx:
                 with warnings.catch_warnings(record=True) as notes:
                     warnings.simplefilter("always")
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"streetlib export: note: {note.message}", file=sys.stderr)
             if args.csv:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
+            if args.r:
+                print(f"wrote {len(write_r_export(args.r, root=root))} files to {args.r}")
         elif args.command == "index-reports":
             print(f"wrote {write_report_index(args.folder or config.reports_dir())}")
         elif args.command == "reproduce":

@@ -627,6 +627,38 @@ REVIEWED: dict[str, TableSpec] = {
             ),
             key=("doc_id", "claim"),
         ),
+        TableSpec(
+            "reuse_judged_pairs",
+            (
+                Column("pair", "Int64", "Number of the pair in the sample.", bounds=(1, float("inf")), required=True),
+                Column(
+                    "stratum",
+                    ("low", "mid", "high"),
+                    "4-gram containment stratum the pair was drawn from (streetlib.reuse.judging_sample).",
+                    required=True,
+                ),
+                Column(
+                    "stratum_pairs",
+                    "Int64",
+                    "Candidate pairs in that stratum (the sampling weight's numerator).",
+                    bounds=(1, float("inf")),
+                    required=True,
+                ),
+                Column("para_a", "string", "paragraphs.para_id of one paragraph.", required=True),
+                Column("para_b", "string", "paragraphs.para_id of the other, in another document.", required=True),
+                Column(
+                    "reused",
+                    ("yes", "no"),
+                    "yes: the two share a passage of 15 or more characters in the same wording (small edits "
+                    "allowed), formulaic phrases and cited titles not counted.",
+                    required=True,
+                ),
+                Column("note", "string", "What is shared, or why not."),
+                Column("judged_by", "string", "Who judged (one coder; say so).", required=True),
+                Column("judged_on", "string", "Date of judging (YYYY-MM-DD).", required=True),
+            ),
+            key=("pair",),
+        ),
     )
 }
 
