@@ -1,17 +1,22 @@
-"""Topic models as tidy tables, and the diagnostics to choose their number.
+"""Topic models as tidy tables, fitted over many seeds, and the diagnostics to choose their number.
 
+* :func:`corpus_matrix` builds the paragraph × term matrix (stopword lists and place names dropped).
 * :func:`fit` fits LDA or NMF with an explicit ``random_state`` and BLAS pinned
   to one thread (NMF's results move with the thread count), and returns
   ``beta`` (``topic, term, beta``; each topic sums to 1) and ``gamma``
-  (``doc_id, para_id, topic, gamma``; each paragraph sums to 1).
-* :func:`coherence` is the mean NPMI of each topic's top terms, from their
-  co-occurrence in the same paragraph of this corpus; :func:`exclusivity` the
-  mean share of a top term's weight that falls in its own topic;
-  :func:`stability` the mean best-match overlap of top terms between fits with
-  different seeds. :func:`diagnostics` computes all three over a range of k.
-* :func:`frex` ranks terms by the harmonic mean of their frequency and
-  exclusivity ranks (as in STM's FREX), for labels; :func:`prevalence` averages
-  gamma by a covariate with a bootstrap interval.
+  (``doc_id, para_id, topic, gamma``; each paragraph sums to 1). Fits are cached on disk.
+* :func:`fit_ensemble` fits one k over a block of seeds (:func:`ensemble_seeds`), aligns every fit
+  to the medoid fit by Hungarian matching on beta (:func:`align`), and gives each consensus topic its
+  stability: the median best-match similarity over the other fits. Only topics that recur
+  (stability ≥ :data:`STABLE`) are findings.
+* :func:`choose_k` computes, for each k of a grid, held-out perplexity (document completion),
+  coherence (mean NPMI of top terms, :func:`coherence`), exclusivity (:func:`exclusivity`) and
+  stability over the ensemble, and chooses k by a rule it states.
+* :func:`frex` ranks terms by the harmonic mean of their frequency and exclusivity ranks (as in
+  STM's FREX); :func:`labels` uses only terms with enough paragraphs behind them
+  (:func:`supported_terms`); :func:`representative_paragraphs` gives the full texts to read.
+* :func:`prevalence` averages gamma by a covariate with an interval that draws a fit of the ensemble
+  and resamples documents and chapters (never single paragraphs) in each replicate.
 
 LDA runs with ``n_jobs=None``: a different ``n_jobs`` gives different topics.
 """
@@ -573,7 +578,8 @@ def prevalence(
     ensemble
         The aligned fits (:func:`fit_ensemble`).
     covariates
-        ``para_id``, the column ``by`` and the ``clusters`` columns, one row per paragraph of the model.
+        ``para_id``, the column ``by`` and the ``clusters`` columns, one row per paragraph; paragraphs of
+        the model missing here are left out (to compare within a subset, pass the subset).
     by
         The grouping column (street, document type, year …).
     clusters
@@ -586,13 +592,15 @@ def prevalence(
     ``level`` percentile interval of the replicates).
     """
     rng = np.random.default_rng(seed)
-    frame = covariates.set_index("para_id").loc[ensemble.row_ids].reset_index()
+    wanted = set(covariates["para_id"])
+    rows_used = np.array([i for i, r in enumerate(ensemble.row_ids) if r in wanted], dtype=int)
+    frame = covariates.set_index("para_id").loc[[ensemble.row_ids[i] for i in rows_used]].reset_index()
     leaf = frame[list(clusters)].astype(str).agg("\x1f".join, axis=1)
     leaf_codes, leaf_names = pd.factorize(leaf, sort=True)
     n_fits = len(ensemble.seeds)
     sums = np.zeros((n_fits, len(leaf_names), ensemble.k))
     for f in range(n_fits):
-        np.add.at(sums[f], leaf_codes, ensemble.gammas[f])
+        np.add.at(sums[f], leaf_codes, ensemble.gammas[f][rows_used])
     counts = np.bincount(leaf_codes, minlength=len(leaf_names)).astype(float)
     alpha = (1 - level) / 2
     rows = []
@@ -636,3 +644,25 @@ def _draw(tree, rng: np.random.Generator) -> list[int]:
     if not isinstance(tree[0], list):
         return [tree[i] for i in picks]
     return [leaf for i in picks for leaf in _draw(tree[i], rng)]
+
+
+def leading_groups(prevalence_table: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Per topic, the group with the highest prevalence and whether its lead is clear.
+
+    ``clear`` is True when the leader's interval lies above every other group's interval (its
+    ``ci_low`` exceeds their ``ci_high``); otherwise the data do not single out one group. These
+    are the statements notebook 01 writes as findings, so they are what must not move with the seed.
+    """
+    rows = []
+    for topic, group in prevalence_table.groupby("topic", sort=True):
+        ordered = group.sort_values(["prevalence", by], ascending=[False, True])
+        leader, rest = ordered.iloc[0], ordered.iloc[1:]
+        rows.append(
+            {
+                "topic": topic,
+                "leader": leader[by],
+                "prevalence": leader["prevalence"],
+                "clear": bool(len(rest) == 0 or leader["ci_low"] > rest["ci_high"].max()),
+            }
+        )
+    return pd.DataFrame(rows)
