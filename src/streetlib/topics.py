@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 from threadpoolctl import threadpool_limits
 
 from streetlib import config
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -666,3 +670,52 @@ def leading_groups(prevalence_table: pd.DataFrame, *, by: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def prevalence_figure(
+    table: pd.DataFrame, *, by: str, groups: list[str], topic_labels: dict[int, str], title: str
+) -> Figure:
+    """One panel per topic in ``topic_labels``: each group's prevalence with its interval, and its n beside it.
+
+    ``table`` is a :func:`prevalence` result; ``groups`` gives the rows' order (top to bottom). The height
+    grows with the number of groups, so thirty streets stay legible.
+    """
+    import matplotlib.pyplot as plt
+
+    from streetlib import plotting
+
+    shown = table[table["topic"].isin(topic_labels)]
+    n_panels = len(topic_labels)
+    fig, axes = plt.subplots(
+        1, n_panels, figsize=(4.2 * n_panels + 1.5, 0.45 * len(groups) + 1.6), sharey=True, squeeze=False
+    )
+    y = np.arange(len(groups))
+    for ax, (topic, rows) in zip(axes[0], shown.groupby("topic"), strict=True):
+        rows = rows.set_index(by).loc[groups]
+        ax.errorbar(
+            rows["prevalence"],
+            y,
+            xerr=[rows["prevalence"] - rows["ci_low"], rows["ci_high"] - rows["prevalence"]],
+            fmt="o",
+            color=plotting.PALETTE[0],
+            capsize=3,
+        )
+        for yi, r in zip(y, rows.itertuples(), strict=True):  # n right of the axes: never under a bar
+            ax.annotate(
+                f"{r.documents} doc · {r.clusters} ch · {r.paragraphs} para",
+                (1.0, yi),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color="#555555",
+            )
+        ax.set_title(f"T{topic} {topic_labels[topic]}", fontsize=9)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("主题占比 prevalence")
+    axes[0][0].set_yticks(y, groups)
+    axes[0][0].invert_yaxis()
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
