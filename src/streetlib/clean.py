@@ -15,24 +15,49 @@ except in a letter-spaced two-character title (``前 言``).
 
 The raw text stays recoverable: every cleaned unit carries its raw line range,
 and ``normalise(apply_errata(raw line))`` reproduces it.
+
+Hidden characters
+-----------------
+Zero-width spaces, bidirectional controls, NUL and other control characters are
+removed; Kangxi and supplementary radicals and compatibility ideographs (which
+PDF extraction yields for ordinary characters) become the ideograph they stand
+for. :func:`hidden_characters` names what was changed, for a quality flag.
 """
 
 from __future__ import annotations
 
-import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from streetlib import config
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Corpus
+from streetlib.reviewed import read_file
+from streetlib.schema import REVIEWED
 
-ERRATA_COLUMNS = ["source", "line", "found", "replacement", "action", "reason"]
-ERRATA_ACTIONS = ("fix", "flag")
+ERRATA_COLUMNS = REVIEWED["errata"].names
 
 # Full-width ASCII variants -> ASCII; NBSP and ideographic space -> space.
 _WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x00A0: 0x20, 0x3000: 0x20}
+# Invisible characters (zero-width, bidirectional controls, C0/C1 controls but tab, BOM) are removed:
+# they change what a pattern or a duplicate check sees without changing what a reader sees.
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Look-alike radicals (Kangxi U+2F00-2FD5, CJK Radicals Supplement U+2E80-2EFF) and compatibility
+# ideographs (U+F900-FAFF) become the ideograph they stand for: PDF extraction produces them for
+# ordinary characters (⾏ for 行, ⻓ for 长). Their NFKC form where Unicode gives one; the simplified
+# supplement radicals have none, so they are listed. NFKC is not applied to the whole line: it
+# would also turn ㎡ into m2 and ① into 1.
+_SUPPLEMENT_RADICALS = dict(
+    zip("⻄⻅⻆⻉⻓⻔⻘⻚⻛⻜⻝⻢⻥⻦⻨⻩⻬⻰⺠", "西见角贝长门青页风飞食马鱼鸟麦黄齐龙民", strict=True)
+)
+_LOOKALIKE = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FD6), range(0xF900, 0xFB00))
+    for cp in block
+    if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+} | {ord(radical): ideograph for radical, ideograph in _SUPPLEMENT_RADICALS.items()}
 _SPACES = re.compile(r"[ \t]+")
 _SPACED_PAIR = re.compile(r"^([\u4e00-\u9fff]) ([\u4e00-\u9fff])$")
 
@@ -50,35 +75,18 @@ class Erratum:
     row: int  # line of errata.csv, for error messages
 
 
-def load_errata(raw: Path | None = None) -> list[Erratum]:
-    """Read ``errata.csv`` (absent file = no errata) and check its shape."""
-    path = (raw or config.raw_dir()) / config.ERRATA_NAME
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != ERRATA_COLUMNS:
-            raise BuildError(located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {ERRATA_COLUMNS}."))
-        errata = []
-        for row_no, row in enumerate(reader, start=2):
-            if row["action"] not in ERRATA_ACTIONS or not row["line"].isdigit() or not row["found"]:
-                raise BuildError(
-                    located(
-                        path,
-                        row_no,
-                        "needs a line number, non-empty found text and action fix or flag",
-                        "Fix the row.",
-                    )
-                )
-            if row["action"] == "fix" and row["replacement"] == row["found"]:
-                raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
-            errata.append(
-                Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no)
-            )
+def load_errata(reviewed: Path | None = None) -> list[Erratum]:
+    """Read ``data/reviewed/errata.csv`` (absent file = no errata) through :func:`streetlib.reviewed.read_file`."""
+    path = (reviewed or config.reviewed_dir()) / config.ERRATA_NAME
+    errata = []
+    for row_no, row in read_file(path):
+        if row["action"] == "fix" and row["replacement"] == row["found"]:
+            raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
+        errata.append(Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no))
     return errata
 
 
-def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None) -> dict[str, list[str]]:
+def apply_errata(corpus: Corpus, errata: list[Erratum], reviewed: Path | None = None) -> dict[str, list[str]]:
     """Return every source's lines with the ``fix`` errata applied, in file order.
 
     Raises
@@ -87,7 +95,7 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None)
         For an erratum whose source is unknown, whose line is out of range or
         whose found text is not on its line (after earlier errata of that line).
     """
-    path = (raw or config.raw_dir()) / config.ERRATA_NAME
+    path = (reviewed or config.reviewed_dir()) / config.ERRATA_NAME
     lines = {file: list(src) for file, src in corpus.lines.items()}
     for e in errata:
         if e.source not in lines:
@@ -113,5 +121,15 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None)
 
 def normalise(text: str) -> str:
     """Canonical form of one line of text (see the module docstring)."""
-    text = _SPACES.sub(" ", text.translate(_WIDTH_MAP)).strip()
+    text = _SPACES.sub(" ", INVISIBLE.sub("", text).translate(_WIDTH_MAP).translate(_LOOKALIKE)).strip()
     return _SPACED_PAIR.sub(r"\1\2", text)
+
+
+def hidden_characters(text: str) -> str:
+    """What :func:`normalise` removes or replaces that a reader cannot see, e.g. ``'U+200B, U+2F8F→行'``.
+
+    Empty when the line has none; the build records a non-empty answer as a quality flag.
+    """
+    found = [f"U+{ord(c):04X}" for c in INVISIBLE.findall(text)]
+    found += [f"U+{ord(c):04X}→{_LOOKALIKE[ord(c)]}" for c in text if ord(c) in _LOOKALIKE]
+    return ", ".join(dict.fromkeys(found))

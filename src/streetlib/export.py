@@ -10,11 +10,22 @@ detect UTF-8.
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
+import urllib.parse
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from streetlib.atomic import replacing_file, replacing_files
 from streetlib.datasets import SCHEMAS, load, table_names
+from streetlib.errors import StreetlibError, located
 from streetlib.manifest import load_manifest
 
 DICTIONARY_SHEET = "data_dictionary"
@@ -61,27 +72,118 @@ def sources(*, root: Path | None = None) -> pd.DataFrame:
 
 
 def export_xlsx(path: Path, *, root: Path | None = None) -> Path:
-    """Write every processed table, the data dictionary and the sources to one workbook."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name in table_names():
-            _for_excel(load(name, root=root)).to_excel(writer, sheet_name=name, index=False)
-        data_dictionary().to_excel(writer, sheet_name=DICTIONARY_SHEET, index=False)
-        sources(root=root).to_excel(writer, sheet_name=SOURCES_SHEET, index=False)
+    """Write every processed table, the data dictionary and the sources to one workbook.
+
+    Every text cell is stored as text, so no formula can be created from the data (a raw line
+    starting with ``=`` stays the text it was); characters XML cannot hold (control characters)
+    are removed, with a warning naming the table and the count. The workbook is written beside
+    ``path`` and replaces it only when complete: a failed export leaves an earlier one intact.
+    """
+    frames = _frames(root)
+    target = _writable_file(path, ".xlsx")
+    workbook = openpyxl.Workbook(write_only=True)
+    removed: dict[str, int] = {}
+    for name, frame in frames.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for row in _for_excel(frame).itertuples(index=False):
+            sheet.append([_excel_cell(sheet, value, name, removed) for value in row])
+    with _writing(target), replacing_file(target) as temporary:
+        workbook.save(temporary)
+    _report_removed(removed)
     return path
 
 
 def export_csv(folder: Path, *, root: Path | None = None) -> list[Path]:
-    """Write every table, the data dictionary and the sources as UTF-8 (with BOM) CSV files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    frames = {name: load(name, root=root) for name in table_names()}
-    frames |= {DICTIONARY_SHEET: data_dictionary(), SOURCES_SHEET: sources(root=root)}
+    """Write every table, the data dictionary and the sources as UTF-8 (with BOM) CSV files.
+
+    A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, and is not a plain number) gets a leading ``'``, the
+    spreadsheet convention for "this is text" (:data:`FORMULA_ESCAPE`). All files are written
+    to a folder beside ``folder`` and moved in only when every one is complete.
+    """
+    frames = _frames(root)
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(located(folder, None, "is a file, not a folder", "Give a folder for --csv."))
     paths = []
-    for name, frame in frames.items():
-        target = folder / f"{name}.csv"
-        frame.to_csv(target, index=False, encoding="utf-8-sig", lineterminator="\n")
-        paths.append(target)
+    with _writing(folder), replacing_files(folder) as staging:
+        for name, frame in frames.items():
+            _escaped(frame).to_csv(staging / f"{name}.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+            paths.append(folder / f"{name}.csv")
     return paths
+
+
+class ExportError(StreetlibError):
+    """An export could not be written; the previous export is left as it was."""
+
+
+# Spreadsheets run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_ESCAPE = "'"
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _frames(root: Path | None) -> dict[str, pd.DataFrame]:
+    """Every table to export, loaded before anything is written (an unbuilt root fails here)."""
+    frames = {name: load(name, root=root) for name in table_names()}
+    return frames | {DICTIONARY_SHEET: data_dictionary(), SOURCES_SHEET: sources(root=root)}
+
+
+def _writable_file(path: Path, suffix: str) -> Path:
+    if path.is_dir():
+        raise ExportError(located(path, None, "is a folder", f"Give a file name ending in {suffix}."))
+    if not path.parent.is_dir():
+        raise ExportError(located(path.parent, None, "does not exist", "Create the folder or choose another path."))
+    return path
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Turn file-system failures into an error naming the target and what to do."""
+    try:
+        yield
+    except PermissionError as exc:
+        raise ExportError(
+            located(target, None, f"cannot be written ({exc.strerror})", "Choose a folder you can write to.")
+        ) from exc
+    except OSError as exc:
+        problem = f"could not be written ({exc.strerror or exc})"
+        fix = "Free disk space or choose another place; an earlier export there is unchanged."
+        raise ExportError(located(target, None, problem, fix)) from exc
+
+
+def _excel_cell(sheet, value: object, table: str, removed: dict[str, int]) -> object:
+    if not isinstance(value, str):
+        return value
+    clean = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if clean != value:
+        removed[table] = removed.get(table, 0) + len(value) - len(clean)
+    cell = WriteOnlyCell(sheet, value=clean)
+    cell.data_type = "s"  # openpyxl would store a string starting with "=" as a formula
+    return cell
+
+
+def _report_removed(removed: dict[str, int]) -> None:
+    for table, count in sorted(removed.items()):
+        warnings.warn(
+            f"{table}: removed {count} control character(s) that an xlsx file cannot hold "
+            "(the CSV export and data/processed keep them)",
+            stacklevel=3,
+        )
+
+
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(_escape_formula, na_action="ignore")
+    return out
+
+
+def _escape_formula(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return FORMULA_ESCAPE + value
+    return value
 
 
 def _for_excel(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,15 +199,17 @@ def _for_excel(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_report_index(folder: Path) -> Path:
     """``index.html`` linking every executed notebook's HTML report in ``folder``, with its title."""
-    import html
-    import re
-
+    if not folder.is_dir():
+        raise ExportError(
+            located(folder, None, "is not a folder of reports", "Run `make reports` (or `streetlib reproduce`) first.")
+        )
     items = []
     for report in sorted(folder.glob("[0-9][0-9]_*.html")):
-        text = report.read_text(encoding="utf-8")
+        text = report.read_text(encoding="utf-8", errors="replace")
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S)
-        title = re.sub(r"<[^>]+>", "", heading.group(1)).replace("¶", "").strip() if heading else report.stem
-        items.append(f'    <li><a href="{report.name}">{html.escape(title)}</a></li>')
+        title = html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))).replace("¶", "").strip() if heading else ""
+        href = html.escape(urllib.parse.quote(report.name), quote=True)
+        items.append(f'    <li><a href="{href}">{html.escape(title or report.stem)}</a></li>')
     page = "\n".join(
         [
             "<!DOCTYPE html>",
@@ -123,5 +227,6 @@ def write_report_index(folder: Path) -> Path:
         ]
     )
     target = folder / "index.html"
-    target.write_text(page, encoding="utf-8")
+    with _writing(target), replacing_file(target) as temporary:
+        temporary.write_text(page, encoding="utf-8")
     return target
