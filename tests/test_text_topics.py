@@ -11,7 +11,7 @@ import pytest
 from scipy import sparse
 
 import streetlib
-from streetlib import compare, config, demography, text, topics
+from streetlib import compare, concordance, config, demography, text, topics
 
 
 def test_domain_terms_come_out_whole() -> None:
@@ -312,21 +312,6 @@ def test_chapters_are_the_outermost_sections_below_the_root() -> None:
     assert compare.chapters(sections).to_dict() == {"s0": "s0", "s1": "s1", "s2": "s1", "s3": "s1", "s4": "s4"}
 
 
-def test_sentences_split_after_full_stops_and_semicolons() -> None:
-    paragraphs = pd.DataFrame({"para_id": ["p1", "p2"], "text": ["一是养老；二是助餐。三是治理！", "没有句号"]})
-    out = text.sentences(paragraphs)
-    assert out["text"].tolist() == ["一是养老；", "二是助餐。", "三是治理！", "没有句号"]
-    assert out["sentence"].tolist() == [1, 2, 3, 1]
-    assert out["para_id"].tolist() == ["p1", "p1", "p1", "p2"]
-
-
-def test_wilson_interval_known_values() -> None:
-    # 5 of 10: the textbook interval (0.2366, 0.7634); 0 of 7: upper bound z^2 / (n + z^2) = 3.8415 / 10.8415
-    assert demography.wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
-    low, high = demography.wilson(0, 7)
-    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.3543, abs=1e-4)
-
-
 def test_attention_widens_the_interval_by_the_design_effect() -> None:
     # Two chapters of 5 sentences: all hits in one, none in the other. share 0.5; cluster-robust variance
     # 2/1 * (2.5^2 + 2.5^2) / 10^2 = 0.25 against binomial 0.25/10 = 0.025: deff 10, n_eff 1.
@@ -341,12 +326,12 @@ def test_attention_widens_the_interval_by_the_design_effect() -> None:
     out = demography.attention(clustered, ["养老"], by="street").loc["A"]
     assert out[["sentences", "mentioning", "clusters"]].tolist() == [10, 5, 2]
     assert out["share"] == 0.5 and out["deff"] == pytest.approx(10.0) and out["n_eff"] == pytest.approx(1.0)
-    assert (out["ci_low"], out["ci_high"]) == pytest.approx(demography.wilson(0.5, 1.0))
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx(concordance.wilson(0.5, 1.0))
     # Hits spread evenly over chapters: no clustering to correct for, the plain Wilson interval.
     even = clustered.assign(text=["养老服务", "道路"] * 5, chapter_id=["c1", "c1", "c2", "c2", "c3"] * 2)
     plain = demography.attention(even, ["养老"], by="street").loc["A"]
     assert plain["deff"] == 1.0
-    assert (plain["ci_low"], plain["ci_high"]) == pytest.approx(demography.wilson(5, 10))
+    assert (plain["ci_low"], plain["ci_high"]) == pytest.approx(concordance.wilson(5, 10))
 
 
 def test_place_stopwords_come_from_the_names() -> None:

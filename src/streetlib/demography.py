@@ -4,7 +4,7 @@
 * :func:`ageing_indicators` computes the rates a demographer reports.
 * :func:`attention` measures how much of a text is about a theme: the share of its
   sentences that name any term of a dictionary, with a Wilson interval widened by the
-  design effect of chapters (:func:`wilson`). It is a dictionary measure, independent
+  design effect of chapters (:func:`streetlib.concordance.wilson`). It is a dictionary measure, independent
   of any topic model. :func:`attention_share` is the older paragraph bootstrap (notebook 05).
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from streetlib import config
+from streetlib.concordance import wilson
 
 
 def age_bands(older_than: Mapping[int, float], total: float) -> pd.DataFrame:
@@ -77,17 +77,6 @@ def mentions(texts: Iterable[str], terms: Iterable[str]) -> np.ndarray:
     """Boolean array: does each text name any of the terms?"""
     terms = list(terms)
     return np.array([any(term in text for term in terms) for text in texts], dtype=bool)
-
-
-def wilson(successes: float, n: float, *, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion; ``n`` may be an effective (design-adjusted) size."""
-    if n <= 0:
-        return (0.0, 1.0)
-    z = float(norm.ppf(1 - (1 - level) / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def attention(

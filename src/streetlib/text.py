@@ -435,24 +435,6 @@ def tokenize(
     return pd.DataFrame(columns)
 
 
-SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-
-
-def sentences(paragraphs: pd.DataFrame) -> pd.DataFrame:
-    """One row per sentence: the paragraph's columns (without ``text``), ``sentence`` (from 1) and ``text``.
-
-    A sentence ends after 。！？ or ；(a semicolon ends each item of an enumerated list, which is one
-    statement in these documents); a paragraph without one is one sentence. Blank pieces are dropped.
-    """
-    rows = []
-    for record in paragraphs.to_dict("records"):
-        pieces = [p.strip() for p in SENTENCE_END.split(str(record["text"])) if p.strip()]
-        for number, piece in enumerate(pieces, start=1):
-            rows.append({**{k: v for k, v in record.items() if k != "text"}, "sentence": number, "text": piece})
-    columns = [c for c in paragraphs.columns if c != "text"] + ["sentence", "text"]
-    return pd.DataFrame(rows, columns=columns)
-
-
 def document_term_matrix(tokens: pd.DataFrame, *, by: str = "para_id", min_df: int = 2):
     """A sparse count matrix (rows: ``by`` groups in order of appearance; columns: vocabulary).
 
