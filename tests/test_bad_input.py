@@ -14,13 +14,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import set_manifest_sha, set_source_field, snapshot
 
 from streetlib import config
 from streetlib.build import build
 from streetlib.errors import BuildError, ManifestError, SourceError, StreetlibError
-from streetlib.report import FIGURE_FILE
+from streetlib.report import CHECK_FILE, FIGURE_FILE
 
 PLAN = "changshoulu_2022_work_plan.txt"
 BUNDLE = "changbai_2021-2023_action_plan_bundle.txt"
@@ -51,6 +52,16 @@ def append_row(name: str, row: str) -> Callable[[Path], None]:
     def apply(root: Path) -> None:
         with (root / "reviewed" / name).open("a", encoding="utf-8") as handle:
             handle.write(row + "\n")
+
+    return apply
+
+
+def edit_reviewed(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / "reviewed" / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} not once in {name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
 
     return apply
 
@@ -111,9 +122,50 @@ CASES = {
         ["report_figures.csv:", "column 'value' is empty", "Fill it in"],
     ),
     "erratum that does not match its line": (
-        append_erratum(f"{BUNDLE},51,不在这一行的文字,替换,fix,test"),
+        append_erratum(f"{BUNDLE},51,不在这一行的文字,替换,fix,test,"),
         BuildError,
         ["errata.csv:", "不在这一行的文字", "line 51", "verbatim"],
+    ),
+    "erratum that occurs more often than it says": (
+        edit_reviewed(
+            config.ERRATA_NAME, "业委会 (homeowners' committee) mistyped,3", "业委会 (homeowners' committee) mistyped,"
+        ),
+        BuildError,
+        ["errata.csv:34", "'业务会' occurs 3 times on line 2350", "says once", "`occurrences`"],
+    ),
+    "erratum that occurs less often than it says": (
+        append_erratum(f"{BUNDLE},56,的归属感,的归属,fix,test,2"),
+        BuildError,
+        ["errata.csv:", "'的归属感' occurs 1 times on line 56", "says 2 times"],
+    ),
+    "check formula with a division by zero": (
+        append_row(
+            CHECK_FILE, 'changbai_research_report_2021,zero,fig1_total_tax,"fig1_total_tax / 0",1,equal,arithmetic,,'
+        ),
+        BuildError,
+        ["report_checks.csv:", "'fig1_total_tax / 0'", "divides by zero"],
+    ),
+    "check formula cut short": (
+        append_row(
+            CHECK_FILE, 'changbai_research_report_2021,cut,fig1_total_tax,"fig1_total_tax +",1,equal,arithmetic,,'
+        ),
+        BuildError,
+        ["report_checks.csv:", "not a complete expression"],
+    ),
+    "check formula that overflows": (
+        append_row(CHECK_FILE, "changbai_research_report_2021,huge,fig1_total_tax,1e308 * 10,1,equal,arithmetic,,"),
+        BuildError,
+        ["report_checks.csv:", "no finite value"],
+    ),
+    "check formula with a boolean": (
+        append_row(CHECK_FILE, "changbai_research_report_2021,bool,fig1_total_tax,True,1,equal,arithmetic,,"),
+        BuildError,
+        ["report_checks.csv:", "'True'", "not a number"],
+    ),
+    "check with a bad decimals": (
+        append_row(CHECK_FILE, "changbai_research_report_2021,dec,fig1_total_tax,fig1_total_tax,-1,equal,arithmetic,,"),
+        BuildError,
+        ["report_checks.csv:", "'decimals'", "outside 0..6"],
     ),
     "empty file": (
         rewrite_source(lambda b: b""),
@@ -215,3 +267,13 @@ def test_error_messages_name_file_and_remedy(data_root: Path) -> None:
     with pytest.raises(SourceError) as caught:
         build(data_root, progress=False)
     assert re.match(rf".*{re.escape(PLAN)}:\d+: ", str(caught.value))
+
+
+def test_an_erratum_repairing_several_occurrences_says_so(data_root: Path) -> None:
+    build(data_root, progress=False)
+    flags = pd.read_csv(config.processed_dir(data_root) / "quality_flags.csv", dtype=str, keep_default_na=False)
+    repaired = flags[(flags["kind"] == "erratum_fix") & (flags["line_start"] == "2350")]
+    assert list(repaired["found"]) == ["业务会"]
+    assert repaired["note"].iloc[0].endswith("(3 occurrences on the line, all repaired)")
+    lines = (config.processed_dir(data_root) / "quality_flags.csv").read_text(encoding="utf-8")
+    assert "occurrences on the line" in lines

@@ -231,7 +231,7 @@ def test_a_byte_order_mark_is_accepted(data_root: Path) -> None:
     [
         (
             lambda t: t.replace('"the 常住人口 figure is missing: a missing value, not zero"', "missing, not zero"),
-            ["errata.csv:28", "has 7 fields, the header has 6", "must be quoted"],
+            ["errata.csv:28", "has 8 fields, the header has 7", "must be quoted"],
         ),
         (lambda t: t.replace("source,line,", "file,line,", 1), ["errata.csv:1", "missing ['source']"]),
         (lambda t: t.replace(",fix,", ",repair,", 1), ["errata.csv:2", "'action'", "'repair' is not one of fix, flag"]),

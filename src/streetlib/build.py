@@ -355,11 +355,18 @@ def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
             e.line,
             f"erratum_{e.action}",
             e.found,
-            e.reason,
+            _erratum_note(e),
             replacement=e.replacement if e.action == "fix" else None,
         )
         for e in errata
     ]
+
+
+def _erratum_note(e: Erratum) -> str:
+    """The erratum's reason, with how many occurrences it covers when more than one."""
+    if e.occurrences == 1:
+        return e.reason
+    return f"{e.reason} ({e.occurrences} occurrences on the line, all {'repaired' if e.action == 'fix' else 'flagged'})"
 
 
 def _doc_at(corpus: Corpus, source: str, line: int) -> str | None:

@@ -577,6 +577,12 @@ REVIEWED: dict[str, TableSpec] = {
                     required=True,
                 ),
                 Column("reason", "string", "Why: what the defect is and how the repair was decided.", required=True),
+                Column(
+                    "occurrences",
+                    "Int64",
+                    "How often `found` occurs on the line, every one repaired; empty = exactly once.",
+                    bounds=(1, 1000),
+                ),
             ),
         ),
         TableSpec(
