@@ -18,10 +18,13 @@ import pandas as pd
 import pytest
 from conftest import set_manifest_sha, set_source_field, snapshot
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.build import build
 from streetlib.errors import BuildError, ManifestError, SourceError, StreetlibError
+from streetlib.inference import load_gazetteer
+from streetlib.labels import glossary
 from streetlib.report import CHECK_FILE, FIGURE_FILE
+from streetlib.schema import LEXICON
 
 PLAN = "changshoulu_2022_work_plan.txt"
 BUNDLE = "changbai_2021-2023_action_plan_bundle.txt"
@@ -277,3 +280,86 @@ def test_an_erratum_repairing_several_occurrences_says_so(data_root: Path) -> No
     assert repaired["note"].iloc[0].endswith("(3 occurrences on the line, all repaired)")
     lines = (config.processed_dir(data_root) / "quality_flags.csv").read_text(encoding="utf-8")
     assert "occurrences on the line" in lines
+
+
+LEXICON_FILES = sorted(LEXICON)
+
+
+@pytest.mark.parametrize("name", LEXICON_FILES)
+def test_a_lexicon_saved_with_a_byte_order_mark_reads_the_same(data_root: Path, name: str) -> None:
+    path = data_root / "lexicon" / f"{name}.csv"
+    plain = reviewed.read_lexicon(name, path.parent)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert reviewed.read_lexicon(name, path.parent) == plain
+    assert plain and plain[0][0] == 2
+
+
+@pytest.mark.parametrize("name", LEXICON_FILES)
+def test_a_lexicon_saved_as_gb18030_is_named_with_what_to_do(data_root: Path, name: str) -> None:
+    path = data_root / "lexicon" / f"{name}.csv"
+    text = path.read_text(encoding="utf-8")
+    assert any(ord(c) > 127 for c in text)
+    path.write_bytes(text.encode("gb18030"))
+    with pytest.raises(BuildError) as caught:
+        reviewed.read_lexicon(name, path.parent)
+    message = str(caught.value)
+    assert f"{name}.csv:" in message and "GB18030" in message and "CSV UTF-8" in message
+
+
+@pytest.mark.parametrize("name", LEXICON_FILES)
+def test_a_lexicon_row_with_an_extra_field_is_named(data_root: Path, name: str) -> None:
+    path = data_root / "lexicon" / f"{name}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    width = len(lines[0].split(","))
+    lines.insert(2, ",".join(["x"] * (width + 1)))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        reviewed.read_lexicon(name, path.parent)
+    assert f"{name}.csv:3: has {width + 1} fields, the header has {width}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "fragments"),
+    [
+        ("departments", "department,department_en,kind", "name,department_en,kind", [":1", "missing ['department']"]),
+        ("departments", ",subdistrict_office,", ",office,", ["'kind': 'office' is not one of subdistrict_office"]),
+        ("doc_types", ",plan,0", ",plan,zero", ["'years_after': 'zero' is not a whole number"]),
+        ("gazetteer", ",310101002,", ",31010100x,", ["'code': '31010100x' does not match"]),
+    ],
+)
+def test_a_damaged_lexicon_stops_the_build_with_file_row_and_column(
+    data_root: Path, name: str, old: str, new: str, fragments: list[str]
+) -> None:
+    build(data_root, progress=False)
+    before = snapshot(config.processed_dir(data_root))
+    path = data_root / "lexicon" / f"{name}.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        build(data_root, progress=False)
+    for fragment in [f"lexicon/{name}.csv:", *fragments]:
+        assert fragment in str(caught.value), str(caught.value)
+    assert snapshot(config.processed_dir(data_root)) == before
+
+
+def test_the_glossary_and_gazetteer_readers_name_a_bad_row(data_root: Path) -> None:
+    path = data_root / "lexicon" / "gazetteer.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "新街道,New,街道,某区\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"gazetteer.csv:\d+: has 4 fields, the header has 7"):
+        load_gazetteer(path.parent)
+    (data_root / "lexicon" / "glossary.csv").write_bytes("zh,en,kind\n养老,Elderly care\n".encode("gb18030"))
+    with pytest.raises(BuildError, match=r"glossary.csv:2: is saved in GB18030"):
+        glossary(root=data_root)
+
+
+def test_reference_population_saved_by_excel(data_root: Path) -> None:
+    path = data_root / "external" / "reference_population.csv"
+    original = path.read_bytes()
+    path.write_bytes(b"\xef\xbb\xbf" + original)
+    build(data_root, progress=False)
+    before = snapshot(config.processed_dir(data_root))
+    path.write_bytes(original.decode("utf-8").encode("gb18030"))
+    with pytest.raises(BuildError, match=r"reference_population.csv:\d+: is saved in GB18030.*CSV UTF-8"):
+        build(data_root, progress=False)
+    assert snapshot(config.processed_dir(data_root)) == before

@@ -30,7 +30,7 @@ from streetlib.atomic import owning_folder, replacing_folder
 from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.errors import BuildError, Located, StreetlibError, located
 from streetlib.manifest import Corpus, Document, read_corpus
-from streetlib.schema import REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
+from streetlib.schema import LEXICON, REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
 from streetlib.stage import CorpusContext, DocumentContext, Lexicon, Stage, StageResult
 
 # The registry. Adding a table type: one stage module with an `extract(ctx) -> StageResult`,
@@ -109,8 +109,10 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     """
     reviewed_dir = config.reviewed_dir(root)
     lexicon_dir = config.lexicon_dir(root)
-    for name in REVIEWED:  # refuse a malformed reviewed file before anything runs
+    for name in REVIEWED:  # refuse a malformed reviewed or lexicon file before anything runs
         reviewed.read(name, root)
+    for name in LEXICON:
+        reviewed.read_lexicon(name, lexicon_dir)
     errata = load_errata(reviewed_dir)
     lines = apply_errata(corpus, errata, reviewed_dir)
     department_rows, department_names = tasks.load_departments(lexicon_dir)

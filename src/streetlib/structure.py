@@ -37,7 +37,6 @@ Rules (general, not per document)
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -45,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
@@ -116,10 +115,8 @@ def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str],
         For an unknown kind or a pattern that does not compile, naming the row.
     """
     path = (lexicon or config.lexicon_dir()) / "boilerplate.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     patterns = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon("boilerplate", path.parent):
         if row["kind"] not in BOILERPLATE_KINDS:
             raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {BOILERPLATE_KINDS}."))
         try:

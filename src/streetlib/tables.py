@@ -32,14 +32,13 @@ why (:func:`table_cell_rows`). A row that does not fit its header raises a
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, StreetlibError, located
@@ -90,11 +89,9 @@ class HeaderLexicon:
 
 @functools.lru_cache(maxsize=8)
 def _read_headers(path: Path, stamp: float) -> HeaderLexicon:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     words: dict[str, tuple[str, str]] = {}
     patterns = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         header, column, kind = (row.get(k, "") or "" for k in ("header", "column", "table_kind"))
         if not header or not re.fullmatch(r"[a-z][a-z0-9_]*", column):
             raise BuildError(

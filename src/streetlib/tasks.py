@@ -41,13 +41,12 @@ list calls 基层党建) and 城区美化 → 美丽社区 (the Q3/Q4 2021 lists
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import functools
 import re
 from pathlib import Path
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.datasets import DEPARTMENT_KINDS, quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.numbers import chinese_numeral
@@ -70,10 +69,10 @@ TITLE_SPANS = (("三年", "three_year"), ("五年", "five_year"), ("十四五", 
 def load_departments(lexicon: Path | None = None) -> tuple[list[dict], dict[str, str]]:
     """The departments lexicon as rows, and a map from every name and alias to its canonical name."""
     path = (lexicon or config.lexicon_dir()) / "departments.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    numbered = reviewed.read_lexicon("departments", path.parent)
+    rows = [row for _, row in numbered]
     canonical: dict[str, str] = {}
-    for i, row in enumerate(rows, start=2):
+    for i, row in numbered:
         if row["kind"] not in DEPARTMENT_KINDS:
             raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {DEPARTMENT_KINDS}."))
         for name in [row["department"], *filter(None, row["aliases"].split(";"))]:
@@ -111,10 +110,8 @@ def scope_of(title: str, period: tuple[int, int] | None = None) -> tuple[str, in
 
 @functools.lru_cache(maxsize=8)
 def _deadline_patterns(path: Path) -> tuple[tuple[re.Pattern[str], str, str], ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     out = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         try:
             out.append((re.compile(row["pattern"]), row["month"], row["day"]))
         except re.error as exc:
