@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import set_manifest_sha, set_source_field, snapshot
+from conftest import add_source, document_entry, set_manifest_sha, set_source_field, snapshot
 
 from streetlib import config, reviewed
 from streetlib.build import build
@@ -363,3 +363,39 @@ def test_reference_population_saved_by_excel(data_root: Path) -> None:
     with pytest.raises(BuildError, match=r"reference_population.csv:\d+: is saved in GB18030.*CSV UTF-8"):
         build(data_root, progress=False)
     assert snapshot(config.processed_dir(data_root)) == before
+
+
+HIDDEN_TEXT = (
+    "新华路街道2024年工作计划\n"
+    "一、总体要求\u200b\n"
+    "坚持党建引领,推进社区治理。\n"
+    "二、重点任\x00务\n"
+    "推进养老服务\u202e设施建设。\n"
+    "三、执\u2f8f保障\n"  # KANGXI RADICAL WALK for 行
+    "加强组织领导,落实责任。\n"
+)
+
+
+def test_hidden_characters_never_reach_analysis_text_and_are_flagged(data_root: Path) -> None:
+    entry = document_entry("xinhualu_hidden_2024", "hidden_2024.txt", (1, 7), [(1, 7, "plan")])
+    add_source(data_root, "hidden_2024.txt", [entry], text=HIDDEN_TEXT)
+    build(data_root, progress=False)
+    processed = config.processed_dir(data_root)
+    for path in processed.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        for char in "\x00\u200b\u202e\u2f8f":
+            assert char not in text, f"U+{ord(char):04X} in {path.name}"
+    sections = pd.read_csv(processed / "sections.csv", dtype=str, keep_default_na=False)
+    titles = set(sections.loc[sections["doc_id"] == "xinhualu_hidden_2024", "title"])
+    assert {"总体要求", "重点任务", "执行保障"} <= titles, titles
+    flags = pd.read_csv(processed / "quality_flags.csv", dtype=str, keep_default_na=False)
+    hidden = flags[flags["kind"] == "hidden_characters"]
+    assert list(
+        zip(hidden["source_file"], hidden["line_start"], hidden["line_end"], hidden["doc_id"], strict=True)
+    ) == [
+        ("hidden_2024.txt", "2", "2", "xinhualu_hidden_2024"),
+        ("hidden_2024.txt", "4", "4", "xinhualu_hidden_2024"),
+        ("hidden_2024.txt", "5", "5", "xinhualu_hidden_2024"),
+        ("hidden_2024.txt", "6", "6", "xinhualu_hidden_2024"),
+    ]
+    assert list(hidden["found"]) == ["U+200B", "U+0000", "U+202E", "U+2F8F→行"]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from streetlib import config, facts, indicators, report, reviewed, structure, tables, tasks
 from streetlib.atomic import owning_folder, replacing_folder
-from streetlib.clean import Erratum, apply_errata, load_errata
+from streetlib.clean import Erratum, apply_errata, hidden_characters, load_errata
 from streetlib.errors import BuildError, Located, StreetlibError, located
 from streetlib.manifest import Corpus, Document, read_corpus
 from streetlib.schema import LEXICON, REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
@@ -149,7 +149,12 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     left_out = set(problems)
     out = _collect([r for d in kept for r in results[d.doc_id]], corpus_results)
     source_of = {d.doc_id: d.source for d in documents}
-    flags = [f for f in errata_flags(corpus, errata) if f["doc_id"] not in left_out] + out["quality_flags"]
+    flags = [
+        f
+        for f in errata_flags(corpus, errata) + hidden_character_flags(documents, lines)
+        if f["doc_id"] not in left_out
+    ]
+    flags += out["quality_flags"]
     built = {
         "documents": documents_table(corpus, [d for d in corpus.manifest.documents if d.doc_id not in left_out]),
         "departments": pd.DataFrame(department_rows, columns=SPECS["departments"].names),
@@ -362,6 +367,20 @@ def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
         )
         for e in errata
     ]
+
+
+def hidden_character_flags(documents: list[Document], lines: dict[str, list[str]]) -> list[dict]:
+    """One quality flag per raw line of a document where normalisation removed an invisible character
+    (zero-width, bidirectional control, NUL) or replaced a look-alike radical: the analysis text differs
+    from what the file holds there."""
+    flags = []
+    for d in documents:
+        for number in range(d.line_start, d.line_end + 1):
+            hidden = hidden_characters(lines[d.source][number - 1])
+            if hidden:
+                note = "removed (invisible) or replaced (look-alike radical) in the analysis text"
+                flags.append(quality_flag(d.doc_id, d.source, number, number, "hidden_characters", hidden, note))
+    return flags
 
 
 def _erratum_note(e: Erratum) -> str:

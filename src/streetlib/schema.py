@@ -522,7 +522,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "kind",
                     "string",
-                    "What was found: erratum_fix, erratum_flag, duplicate_paragraph, heading_sequence, ...",
+                    "What was found: erratum_fix, erratum_flag, hidden_characters, duplicate_paragraph, "
+                    "heading_sequence, ...",
                     required=True,
                 ),
                 Column("found", "string", "Text as found (verbatim for errata)."),
