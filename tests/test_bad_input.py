@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 from conftest import add_source, document_entry, set_manifest_sha, set_source_field, snapshot
 
+import streetlib
 from streetlib import config, reviewed
 from streetlib.build import build
-from streetlib.errors import BuildError, ManifestError, SourceError, StreetlibError
+from streetlib.errors import BuildError, DataNotBuiltError, ManifestError, SourceError, StreetlibError
 from streetlib.inference import load_gazetteer
 from streetlib.labels import glossary
 from streetlib.report import CHECK_FILE, FIGURE_FILE
@@ -399,3 +400,33 @@ def test_hidden_characters_never_reach_analysis_text_and_are_flagged(data_root: 
         ("hidden_2024.txt", "6", "6", "xinhualu_hidden_2024"),
     ]
     assert list(hidden["found"]) == ["U+200B", "U+0000", "U+202E", "U+2F8F→行"]
+
+
+def test_a_table_cut_at_a_row_boundary_is_refused(data_root: Path) -> None:
+    build(data_root, progress=False)
+    path = config.processed_dir(data_root) / "tasks.csv"
+    lines = path.read_bytes().split(b"\n")
+    assert len(lines) > 100
+    path.write_bytes(b"\n".join(lines[:50]) + b"\n")  # header and 49 whole rows
+    with pytest.raises(DataNotBuiltError) as caught:
+        streetlib.load_tasks(root=data_root)
+    message = str(caught.value)
+    assert "tasks.csv: has 49 rows, the build wrote 257" in message and "streetlib build" in message
+
+
+def test_a_table_edited_by_hand_is_refused_and_a_crlf_checkout_is_not(data_root: Path) -> None:
+    build(data_root, progress=False)
+    path = config.processed_dir(data_root) / "documents.csv"
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"\n", b"\r\n"))
+    assert len(streetlib.load_documents(root=data_root)) == 11
+    path.write_bytes(original.replace(b"2022", b"2023", 1))
+    with pytest.raises(DataNotBuiltError, match=r"documents.csv: differs from what the build wrote"):
+        streetlib.load_documents(root=data_root)
+
+
+def test_tables_without_their_manifest_are_refused(data_root: Path) -> None:
+    build(data_root, progress=False)
+    (config.processed_dir(data_root) / "MANIFEST").unlink()
+    with pytest.raises(DataNotBuiltError, match=r"MANIFEST: is missing, so documents.csv cannot be checked"):
+        streetlib.load_documents(root=data_root)

@@ -28,6 +28,7 @@ import pandas as pd
 from streetlib import config, facts, indicators, report, reviewed, structure, tables, tasks
 from streetlib.atomic import owning_folder, replacing_folder
 from streetlib.clean import Erratum, apply_errata, hidden_characters, load_errata
+from streetlib.datasets import MANIFEST_FILE, manifest_text
 from streetlib.errors import BuildError, Located, StreetlibError, located
 from streetlib.manifest import Corpus, Document, read_corpus
 from streetlib.schema import LEXICON, REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
@@ -455,13 +456,18 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """Write every table to a fresh folder, then swap it in for ``out`` (:func:`atomic.replacing_folder`)."""
+    """Write every table and ``MANIFEST`` (rows, sha256) to a fresh folder, then swap it in for ``out``
+    (:func:`atomic.replacing_folder`)."""
+    written = {}
     with replacing_folder(out) as staging:
         for name, frame in sorted(tables.items()):
             whole = [c.name for c in SPECS[name].columns if c.dtype == "Int64"]
             # whole numbers are written as such (2253, not 2253.0) also in a column with empty cells
             frame = frame.assign(**{c: pd.to_numeric(frame[c]).astype("Int64") for c in whole})
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+            written[name] = (len(frame), (staging / f"{name}.csv").read_bytes())
+        # inside the swap: the tables and their row counts and checksums are replaced together
+        (staging / MANIFEST_FILE).write_text(manifest_text(written), encoding="utf-8", newline="\n")
 
 
 def check_report(root: Path | None = None) -> tuple[str, bool]:
