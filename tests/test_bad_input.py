@@ -10,17 +10,19 @@ a notebook run against data that was never built in ``test_notebooks.py``; prope
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import add_source, document_entry, set_manifest_sha, set_source_field, snapshot
+from conftest import FIXTURES, add_source, document_entry, set_manifest_sha, set_source_field, snapshot
 
 import streetlib
 from streetlib import config, reviewed
 from streetlib.build import build
+from streetlib.cli import main
 from streetlib.errors import BuildError, DataNotBuiltError, ManifestError, SourceError, StreetlibError
 from streetlib.inference import load_gazetteer
 from streetlib.labels import glossary
@@ -430,3 +432,97 @@ def test_tables_without_their_manifest_are_refused(data_root: Path) -> None:
     (config.processed_dir(data_root) / "MANIFEST").unlink()
     with pytest.raises(DataNotBuiltError, match=r"MANIFEST: is missing, so documents.csv cannot be checked"):
         streetlib.load_documents(root=data_root)
+
+
+# -- environment faults: a read-only data root, a full disk ------------------------------------------------------
+
+
+def read_only(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every write under ``root`` fail as on a read-only file system (root can write through chmod)."""
+    import builtins
+    import io as io_module
+    import os
+
+    def refuse(path: object) -> None:
+        if Path(os.fspath(path)).resolve().is_relative_to(root.resolve()):
+            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+
+    real_open, real_os_open, real_mkdir = builtins.open, os.open, os.mkdir
+    real_rename, real_replace = os.rename, os.replace
+
+    def opener(file, mode="r", *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def mkdir(path, *args, **kwargs):
+        refuse(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    def rename(src, dst, *args, **kwargs):
+        refuse(dst)
+        return real_rename(src, dst, *args, **kwargs)
+
+    def replace(src, dst, *args, **kwargs):
+        refuse(dst)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", opener)
+    monkeypatch.setattr(io_module, "open", opener)
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_build_on_a_read_only_data_root_is_a_clear_error(
+    data_root: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    build(data_root, progress=False)
+    before = snapshot(data_root)
+    read_only(data_root, monkeypatch)
+    assert main(["--data", str(data_root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "could not be written (Read-only file system)" in err, err
+    assert str(data_root) in err and "Check the folder's permissions" in err
+    monkeypatch.undo()
+    assert snapshot(data_root) == before
+
+
+def test_add_on_a_read_only_data_root_is_a_clear_error(
+    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    new = tmp_path / "hongmeilu_plan.txt"
+    new.write_text((FIXTURES / "hongmeilu_2025_work_plan.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    before = snapshot(data_root)
+    read_only(data_root, monkeypatch)
+    code = main(["--data", str(data_root), "add", str(new), "--street", "虹梅路街道", "--published", "2025-01-20"])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert code == 1 and "Traceback" not in err
+    assert "could not add hongmeilu_plan.txt (Read-only file system)" in err and "Nothing was changed" in err, err
+    assert snapshot(data_root) == before
+
+
+def test_a_full_disk_during_add_is_a_clear_error(
+    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    new = tmp_path / "hongmeilu_plan.txt"
+    new.write_text((FIXTURES / "hongmeilu_2025_work_plan.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    before = snapshot(data_root)
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("shutil.copyfileobj", full)
+    code = main(["--data", str(data_root), "add", str(new), "--street", "虹梅路街道", "--published", "2025-01-20"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "could not add hongmeilu_plan.txt (No space left on device)" in err and "free disk space" in err, err
+    assert snapshot(data_root) == before
+    assert not list(data_root.glob(".streetlib-add-*"))
