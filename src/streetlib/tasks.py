@@ -189,15 +189,17 @@ def task_tables(
         scope, year, quarter = scope_of(title, period)
         flags += header_flags(doc_id, source, f)
         if (f.adjacent_title or "") != title:
+            # the flag cites the line of what it quotes: the title above the table, else the table itself
+            quoted = (f.adjacent_title_line,) * 2 if f.adjacent_title else (f.table.line_start, f.table.line_end)
             flags.append(
                 quality_flag(
                     doc_id,
                     source,
-                    f.table.line_start,
-                    f.table.line_end,
+                    *quoted,
                     "table_title_displaced",
                     f.adjacent_title or "(no title above the table)",
-                    f"assigned by {rule}: {title}. {_evidence(table_no, scope, names, found, assigned)}",
+                    f"the table at lines {f.table.line_start}-{f.table.line_end} is assigned by {rule}: {title}. "
+                    f"{_evidence(table_no, scope, names, found, assigned)}",
                     replacement=title,
                 )
             )
@@ -331,8 +333,8 @@ def _evidence(table_no: int, scope: str, names: list[set[str]], found: list, ass
 def header_flags(doc_id: str, source: str, found: FoundTable) -> list[dict]:
     """One flag per header cell the reader repaired (split over two lines, or damaged)."""
     return [
-        quality_flag(doc_id, source, line, line, "table_header_repaired", text, note)
-        for line, text, note in found.table.notes
+        quality_flag(doc_id, source, first, last, "table_header_repaired", text, note)
+        for first, last, text, note in found.table.notes
     ]
 
 
