@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from streetlib import config, facts, indicators, report, reviewed, structure, tables, tasks
 from streetlib.atomic import owning_folder, replacing_folder
@@ -49,6 +50,7 @@ STAGES: tuple[Stage, ...] = (
 # Stages that leave what later stages read on the context: when they fail, a document's later stages are skipped.
 FOUNDATIONS = ("structure", "tables")
 EXIT_LEFT_OUT = 3  # `streetlib build` / `check` exit status when documents were left out
+PROGRESS_DELAY = 3.0  # seconds a build runs before its progress bar appears
 
 
 @dataclass
@@ -99,7 +101,7 @@ def documents_table(corpus: Corpus, documents: list[Document] | None = None) -> 
     return pd.DataFrame(rows, columns=SPECS["documents"].names)
 
 
-def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
+def run_stages(corpus: Corpus, root: Path | None = None, *, progress: bool = False) -> BuildResult:
     """Run every stage over the corpus; return the tables (sorted, validated) and the documents left out.
 
     Raises
@@ -138,7 +140,7 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
         ctx.source_tables = _source_tables(contexts, ctx.source)
         ctx.report_source = any(d.doc_type == "research_report" for d in documents if d.source == ctx.source)
     data_root = root or config.data_root()
-    results, problems = _run_document_stages(documents, contexts, data_root)
+    results, problems = _run_document_stages(documents, contexts, data_root, progress=progress)
     while True:  # a corpus stage's invalid rows leave their document out: run the corpus stages again without it
         kept = [d for d in documents if d.doc_id not in problems]
         corpus_results, new_problems = _run_corpus_stages(corpus, kept, results, lines, reviewed_dir, lexicon)
@@ -182,30 +184,56 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     return BuildResult(dict(sorted(built.items())), [d.doc_id for d in documents if d.doc_id in left_out])
 
 
+def progress_bar(total: int, *, enabled: bool = True) -> tqdm:
+    """A progress bar on stderr for ``total`` steps: only on a terminal, and only once the work has run
+    :data:`PROGRESS_DELAY` seconds (a short build prints no bar; a log file gets no carriage returns)."""
+    shown = enabled and sys.stderr.isatty()
+    return tqdm(
+        total=total, desc="[streetlib build]", unit="step", file=sys.stderr, disable=not shown,
+        delay=PROGRESS_DELAY, leave=False, dynamic_ncols=True,
+    )  # fmt: skip
+
+
 def _run_document_stages(
-    documents: list[Document], contexts: dict[str, DocumentContext], data_root: Path
+    documents: list[Document], contexts: dict[str, DocumentContext], data_root: Path, *, progress: bool = False
 ) -> tuple[dict[str, list[StageResult]], dict[str, list[dict]]]:
     """Each document stage over every document, in corpus order: results and problems by document."""
     results: dict[str, list[StageResult]] = {d.doc_id: [] for d in documents}
     problems: dict[str, list[dict]] = {}
-    for stage in (s for s in STAGES if s.per_document):
-        for doc in documents:
-            if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
-                continue  # later stages would read nothing
-            try:
-                result = stage.run(contexts[doc.doc_id])
-            except StreetlibError as exc:
-                problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc, data_root))
-                continue
-            except Exception as exc:  # a defect of a stage on this document must not block the others
-                problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
-                continue
-            invalid = _invalid(stage, result, partial=True)
-            if invalid:
-                problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
-                continue
-            results[doc.doc_id].append(result)
+    stages = [s for s in STAGES if s.per_document]
+    with progress_bar(len(stages) * len(documents), enabled=progress) as bar:
+        for stage in stages:
+            bar.set_postfix_str(stage.name, refresh=False)
+            for doc in documents:
+                bar.update()
+                _run_document_stage(stage, doc, contexts[doc.doc_id], data_root, results, problems)
     return results, problems
+
+
+def _run_document_stage(
+    stage: Stage,
+    doc: Document,
+    ctx: DocumentContext,
+    data_root: Path,
+    results: dict[str, list[StageResult]],
+    problems: dict[str, list[dict]],
+) -> None:
+    """One stage over one document: its result into ``results``, or its problems into ``problems``."""
+    if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
+        return  # later stages would read nothing
+    try:
+        result = stage.run(ctx)
+    except StreetlibError as exc:
+        problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc, data_root))
+        return
+    except Exception as exc:  # a defect of a stage on this document must not block the others
+        problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
+        return
+    invalid = _invalid(stage, result, partial=True)
+    if invalid:
+        problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
+        return
+    results[doc.doc_id].append(result)
 
 
 def _run_corpus_stages(
@@ -434,7 +462,7 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
             say(f"reading manifest and sources in {raw}")
             corpus = read_corpus(raw)
             say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-            result = run_stages(corpus, root)
+            result = run_stages(corpus, root, progress=progress)
             for name, frame in result.tables.items():
                 say(f"{name}: {len(frame)} rows")
             write_tables(result.tables, out)
