@@ -37,6 +37,7 @@ Rules (general, not per document)
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -301,7 +302,13 @@ def _segment_text_line(
             region.notes.append(f"heading title of {len(title)} characters")
         regions.append(region)
         if body:
-            return _paragraph(doc, texts, kinds, i, body, regions)
+            end = _paragraph(doc, texts, kinds, i, body, regions)
+            k = _item_continuation(texts, kinds, i) if end == i + 1 else None
+            if k is not None:  # the item's body went on over one more line
+                regions[-1].text += texts[k]
+                regions[-1].line_end = doc.line_start + k
+                end = k + 1
+            return end
         return i + 1
     if _is_title_text(text, at_start=at_start):
         j, parts = i, [text]
@@ -315,6 +322,39 @@ def _segment_text_line(
         regions.append(Region(doc.doc_id, "title", line_no, doc.line_start + j, "".join(parts)))
         return j + 1
     return _paragraph(doc, texts, kinds, i, text, regions)
+
+
+def _item_continuation(texts: list[str], kinds: list[str], i: int) -> int | None:
+    """The line continuing the body of list item ``i``, or None.
+
+    In a list whose items each hold their body on the marker line (``(1)点面结合…。升级…``, then
+    ``(2)多措并举…。深入加强…``), one unmarked text line right below an item (no blank line between)
+    and right above the next heading (or the document's end) is the rest of that item's body, cut
+    off by a line break in extraction: the list gives every other item one line. A blank line
+    between them (a paragraph break), a neighbouring item without inline body, or two unmarked
+    lines after an item leave the lines as they are.
+    """
+    rank = heading_of(texts[i])[0]
+    before = next((m for m in range(i - 1, -1, -1) if kinds[m] != "blank"), None)
+    after = _next_non_blank(kinds, i)
+    k = after
+    follows = _next_non_blank(kinds, k) if k is not None else None
+
+    def inline_item(m: int | None) -> bool:
+        found = heading_of(texts[m]) if m is not None and kinds[m] == "text" else None
+        return bool(found and found[0] == rank and found[4])
+
+    if k != i + 1 or kinds[k] != "text" or heading_of(texts[k]) or _is_title_text(texts[k], at_start=False):
+        return None  # a blank line between them is a paragraph break
+    if TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
+        return None
+    if follows is not None and not (kinds[follows] == "text" and heading_of(texts[follows])):
+        return None
+    return k if inline_item(before) or inline_item(follows) else None
+
+
+def _next_non_blank(kinds: list[str], i: int) -> int | None:
+    return next((m for m in range(i + 1, len(kinds)) if kinds[m] != "blank"), None)
 
 
 def _paragraph(doc: Document, texts: list[str], kinds: list[str], i: int, text: str, regions: list[Region]) -> int:
@@ -493,6 +533,9 @@ def _flag(doc: Document, region: Region, kind: str, found: str, note: str) -> di
 SENTENCE_SPLIT = re.compile(r"(?<=[。!?;])")
 MIN_SENTENCE_CHARS = 15
 DUPLICATE_SHARE = 0.8
+# a copy with a few characters changed (自治/自我管理, a dropped 的): its sentences differ, the paragraph
+# does not; compared only with the paragraphs holding its repeated sentences
+NEAR_COPY_SIMILARITY = 0.95
 
 
 def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
@@ -500,28 +543,50 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
 
     ``dup_share`` is the share of a paragraph's characters in sentences (of at
     least 15 characters) that appeared earlier in the corpus; a paragraph is a
-    duplicate if its whole text appeared before or ``dup_share`` >= 0.8.
+    duplicate if its whole text appeared before, ``dup_share`` >= 0.8, or it is a near
+    copy (:func:`near_copy_similarity` >= 0.95) of an earlier paragraph holding one of
+    its repeated sentences.
     """
     seen_text: dict[str, str] = {}
+    text_of: dict[str, str] = {}
     seen_sentence: dict[str, str] = {}
     duplicate_of, shares = [], []
     for para_id, text in zip(paragraphs["para_id"], paragraphs["text"], strict=True):
         key = re.sub(r"\s+", "", text)
+        text_of[para_id] = key
         first = seen_text.setdefault(key, para_id)
         sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
         repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
         share = sum(map(len, repeated)) / max(1, len(key))
-        origin = first if first != para_id else (seen_sentence[repeated[0]] if repeated else None)
+        if first != para_id:
+            origin = first
+        elif share >= DUPLICATE_SHARE:
+            origin = seen_sentence[repeated[0]]
+        else:  # a near copy of a paragraph that holds one of its sentences?
+            holders = dict.fromkeys(seen_sentence[s] for s in repeated)
+            origin = next((p for p in holders if near_copy_similarity(key, text_of[p]) >= NEAR_COPY_SIMILARITY), None)
         for s in sentences:
             if len(s) >= MIN_SENTENCE_CHARS:
                 seen_sentence.setdefault(s, para_id)
-        duplicate_of.append(origin if (first != para_id or share >= DUPLICATE_SHARE) else None)
+        duplicate_of.append(origin)
         shares.append(1.0 if first != para_id else round(share, 4))
     out = paragraphs.copy()
     out["dup_share"] = shares
     out["duplicate_of"] = duplicate_of
     out["is_duplicate"] = out["duplicate_of"].notna()
     return out
+
+
+def near_copy_similarity(a: str, b: str) -> float:
+    """Share of the characters two paragraphs have in common, in order (``difflib``'s ratio), 0 to 1.
+
+    Cheap upper bounds are tried first, so unlike paragraphs cost little; paragraphs of very
+    different length are never near copies.
+    """
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_COPY_SIMILARITY or matcher.quick_ratio() < NEAR_COPY_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
 
 
 def extract(ctx: DocumentContext) -> StageResult:
@@ -546,6 +611,11 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
     """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
     paragraphs = mark_duplicates(ctx.tables["paragraphs"])
     source_of = {d.doc_id: d.source for d in ctx.documents}
+    text_of = dict(zip(paragraphs["para_id"], paragraphs["text"].str.replace(r"\s+", "", regex=True), strict=True))
+    similarity = {
+        row.para_id: near_copy_similarity(text_of[row.para_id], text_of[row.duplicate_of])
+        for row in paragraphs[paragraphs["is_duplicate"] & (paragraphs["dup_share"] < DUPLICATE_SHARE)].itertuples()
+    }
     flags = [
         quality_flag(
             row.doc_id,
@@ -554,7 +624,10 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
             row.line_end,
             "duplicate_paragraph",
             row.text[:40],
-            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
+            if row.dup_share >= DUPLICATE_SHARE
+            else f"a near copy of {row.duplicate_of} ({similarity[row.para_id]:.1%} of its characters the same; "
+            f"{row.dup_share:.0%} in earlier sentences)",
         )
         for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
     ]
