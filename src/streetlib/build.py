@@ -136,9 +136,12 @@ def run_stages(corpus: Corpus, root: Path | None = None, *, progress: bool = Fal
         )
         for d in documents
     }
+    by_source: dict[str, list[DocumentContext]] = {}  # one pass, not one scan of every document per document
     for ctx in contexts.values():
-        ctx.source_tables = _source_tables(contexts, ctx.source)
-        ctx.report_source = any(d.doc_type == "research_report" for d in documents if d.source == ctx.source)
+        by_source.setdefault(ctx.source, []).append(ctx)
+    for ctx in contexts.values():
+        ctx.source_tables = _source_tables(by_source[ctx.source])
+        ctx.report_source = any(c.doc.doc_type == "research_report" for c in by_source[ctx.source])
     data_root = root or config.data_root()
     results, problems = _run_document_stages(documents, contexts, data_root, progress=progress)
     while True:  # a corpus stage's invalid rows leave their document out: run the corpus stages again without it
@@ -267,10 +270,10 @@ def _run_corpus_stages(
     return corpus_results, problems
 
 
-def _source_tables(contexts: dict[str, DocumentContext], source: str):
+def _source_tables(same_source: list[DocumentContext]):
     # a table found in a document that is later left out is still where the source has it
     def tables_of_source() -> list:
-        return [t for c in contexts.values() if c.source == source for t in c.tables]
+        return [t for c in same_source for t in c.tables]
 
     return tables_of_source
 
@@ -383,9 +386,12 @@ def reference_population(external: Path) -> pd.DataFrame:
 
 def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
     """One quality flag per erratum: repairs applied and defects flagged."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for d in corpus.manifest.documents:
+        spans.setdefault(d.source, []).append((d.line_start, d.line_end, d.doc_id))
     return [
         quality_flag(
-            _doc_at(corpus, e.source, e.line),
+            _doc_at(spans.get(e.source, []), e.line),
             e.source,
             e.line,
             e.line,
@@ -419,11 +425,9 @@ def _erratum_note(e: Erratum) -> str:
     return f"{e.reason} ({e.occurrences} occurrences on the line, all {'repaired' if e.action == 'fix' else 'flagged'})"
 
 
-def _doc_at(corpus: Corpus, source: str, line: int) -> str | None:
-    return next(
-        (d.doc_id for d in corpus.manifest.documents if d.source == source and d.line_start <= line <= d.line_end),
-        None,
-    )
+def _doc_at(spans: list[tuple[int, int, str]], line: int) -> str | None:
+    """The document of a source whose line range holds ``line`` (a source holds few documents)."""
+    return next((doc_id for start, end, doc_id in spans if start <= line <= end), None)
 
 
 def problems_text(problems: pd.DataFrame) -> str:
