@@ -334,22 +334,21 @@ def _item_continuation(texts: list[str], kinds: list[str], i: int) -> int | None
     between them (a paragraph break), a neighbouring item without inline body, or two unmarked
     lines after an item leave the lines as they are.
     """
+    k = i + 1  # a blank line between them is a paragraph break
+    if k >= len(texts) or kinds[k] != "text" or heading_of(texts[k]) or _is_title_text(texts[k], at_start=False):
+        return None
+    if TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
+        return None
+    follows = _next_non_blank(kinds, k)
+    if follows is not None and not (kinds[follows] == "text" and heading_of(texts[follows])):
+        return None
     rank = heading_of(texts[i])[0]
     before = next((m for m in range(i - 1, -1, -1) if kinds[m] != "blank"), None)
-    after = _next_non_blank(kinds, i)
-    k = after
-    follows = _next_non_blank(kinds, k) if k is not None else None
 
     def inline_item(m: int | None) -> bool:
         found = heading_of(texts[m]) if m is not None and kinds[m] == "text" else None
         return bool(found and found[0] == rank and found[4])
 
-    if k != i + 1 or kinds[k] != "text" or heading_of(texts[k]) or _is_title_text(texts[k], at_start=False):
-        return None  # a blank line between them is a paragraph break
-    if TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
-        return None
-    if follows is not None and not (kinds[follows] == "text" and heading_of(texts[follows])):
-        return None
     return k if inline_item(before) or inline_item(follows) else None
 
 
