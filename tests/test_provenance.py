@@ -8,14 +8,7 @@ import pytest
 import streetlib
 from streetlib import config
 from streetlib.clean import normalise
-from streetlib.manifest import Document, Part
-from streetlib.structure import (
-    DUPLICATE_SHARE,
-    load_boilerplate,
-    mark_duplicates,
-    near_copy_similarity,
-    segment_document,
-)
+from streetlib.structure import DUPLICATE_SHARE, mark_duplicates, near_copy_similarity
 
 
 @pytest.fixture(scope="module")
@@ -60,62 +53,56 @@ def test_report_checks_carry_their_lines() -> None:
     assert checks["line_start"].notna().all() and checks["line_end"].notna().all()
 
 
-# --- a paragraph split by extraction is joined; its copy elsewhere is a duplicate ------------------------------
+# --- a copy is a duplicate however either copy breaks the text into paragraphs ---------------------------------
 
 
-def test_the_split_item_of_the_action_plan_is_one_paragraph_and_its_copy_a_duplicate() -> None:
-    paragraphs = streetlib.load_paragraphs().set_index("para_id")
-    plan = paragraphs[paragraphs["doc_id"] == "changbai_action_plan_2021_2023"]
-    item = plan[plan["line_start"] == 79].iloc[0]
-    assert item["line_end"] == 80
-    assert item["text"].startswith("深入加强与辖区第一康复医院分院") and "隐忧。定期组织开展护工护理员" in item["text"]
-    assert not (plan["line_start"] == 80).any()
+def test_the_copy_of_an_item_split_in_two_is_a_duplicate_of_both_halves(flags: pd.DataFrame) -> None:
+    paragraphs = streetlib.load_paragraphs()
+    plan = paragraphs[paragraphs["doc_id"] == "changbai_action_plan_2021_2023"].set_index("line_start")
+    # lines 79-80 of the bundle: one item of the action plan, cut in two by a line break ...
+    assert plan.loc[79, "text"].endswith("消除居民健康隐忧。") and plan.loc[80, "text"].startswith("定期组织开展")
+    # ... copied as one line (with two characters changed) into the brand plan at line 2180
     copy = paragraphs[(paragraphs["doc_id"] == "changbai_sap_brand") & (paragraphs["line_start"] == 2180)].iloc[0]
-    assert copy["is_duplicate"] and copy["duplicate_of"] == item.name
+    assert copy["is_duplicate"] and copy["duplicate_of"] == plan.loc[79, "para_id"]
+    assert copy["dup_share"] < DUPLICATE_SHARE  # its sentences alone do not make it a duplicate
+    flag = flags[(flags["kind"] == "duplicate_paragraph") & (flags["line_start"] == "2180")]
+    assert (
+        flag["note"]
+        .iloc[0]
+        .startswith(
+            f"a near copy of {plan.loc[79, 'para_id']} to {plan.loc[80, 'para_id']} (99.4% of its characters the same"
+        )
+    )
 
 
-def _document(lines: list[str]):
-    return Document(
-        doc_id="d", source="d.txt", title="t", street="s", street_en="s", district="d", district_en="d",
-        doc_type="work_plan", year_start=2024, year_end=2024, line_start=1, line_end=len(lines),
-        parts=(Part(1, len(lines), "plan"),),
-    )  # fmt: skip
+SHARED = "深入加强与辖区医院合作,开展联合义诊、健康护理等惠民服务。"
+OWN = "充分发挥居民健康自我管理小组作用,提高居民慢病管理能力。定期组织开展护工护理员职业技能大赛。"
 
 
-def _paragraph_lines(lines: list[str]) -> list[tuple[int, int]]:
-    regions = segment_document(_document(lines), lines, load_boilerplate())
-    return [(r.line_start, r.line_end) for r in regions if r.kind == "paragraph"]
-
-
-ITEM_1 = "(1)建设健康服务载体。升级街道社区健康师工作站,服务能力再提升。"
-ITEM_2 = "(2)打造健康服务新模式。深入加强与医疗单位合作,消除居民健康隐忧。"
-REST = "定期组织开展护工护理员职业技能大赛,有效提升养老服务水平。"
-NEXT = "(四)不断改善社区民生"
-
-
-@pytest.mark.parametrize(
-    ("lines", "paragraphs"),
-    [
-        ([ITEM_1, ITEM_2, REST, NEXT], [(1, 1), (2, 3)]),  # one unmarked line between an item and a heading
-        ([ITEM_1, ITEM_2, REST], [(1, 1), (2, 3)]),  # ... or the document's end
-        ([ITEM_1, REST, ITEM_2], [(1, 2), (3, 3)]),  # the first item: its next sibling has an inline body
-        ([ITEM_1, ITEM_2, "", REST, NEXT], [(1, 1), (2, 2), (4, 4)]),  # a blank line is a paragraph break
-        ([ITEM_1, ITEM_2, REST, REST, NEXT], [(1, 1), (2, 2), (3, 3), (4, 4)]),  # two unmarked lines
-        (["(1)建设健康服务载体", ITEM_2, REST, NEXT], [(2, 2), (3, 3)]),  # the sibling has no inline body
-        ([NEXT, ITEM_2, REST, "表1 重点任务"], [(2, 2), (3, 3)]),  # no sibling item; a table title follows
-    ],
-)
-def test_an_item_body_cut_by_a_line_break_is_joined_by_its_shape(lines: list[str], paragraphs) -> None:
-    assert _paragraph_lines(lines) == paragraphs
+def _marked(texts: list[tuple[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {"para_id": [p for p, _ in texts], "doc_id": [p.split(":")[0] for p, _ in texts], "text": [t for _, t in texts]}
+    )
+    return mark_duplicates(frame).set_index("para_id")
 
 
 def test_a_near_copy_is_a_duplicate_and_a_rewrite_is_not() -> None:
-    shared = "深入加强与辖区医院合作,开展联合义诊、健康护理等惠民服务。"
-    original = shared + "充分发挥居民健康自我管理小组作用,提高居民慢病管理能力。"
+    original = SHARED + OWN
     near = original.replace("自我管理", "自治管理")  # one sentence differs by a character
-    rewrite = shared + "今年将新建两处社区卫生服务站点,并扩大家庭医生签约覆盖面。"
-    frame = pd.DataFrame({"para_id": ["a:p1", "b:p1", "c:p1"], "text": [original, near, rewrite]})
-    marked = mark_duplicates(frame).set_index("para_id")
+    rewrite = SHARED + "今年将新建两处社区卫生服务站点,并扩大家庭医生签约覆盖面。"
+    marked = _marked([("a:p1", original), ("b:p1", near), ("c:p1", rewrite)])
     assert marked.loc["b:p1", "duplicate_of"] == "a:p1" and marked.loc["b:p1", "dup_share"] < DUPLICATE_SHARE
     assert not marked.loc["c:p1", "is_duplicate"] and not marked.loc["a:p1", "is_duplicate"]
+    assert marked.attrs["near_copies"] == {"b:p1": ("a:p1", pytest.approx(0.98, abs=0.02))}
     assert near_copy_similarity(original, near) > 0.98 > near_copy_similarity(original, rewrite)
+
+
+def test_a_near_copy_may_join_paragraphs_the_original_keeps_apart() -> None:
+    marked = _marked(
+        [("a:p1", SHARED), ("a:p2", OWN), ("a:p3", "其他内容。"), ("b:p1", SHARED + OWN.replace("自我", "自治"))]
+    )
+    assert marked.loc["b:p1", "duplicate_of"] == "a:p1"
+    assert marked.attrs["near_copies"]["b:p1"][0] == "a:p2"
+    # the halves in two documents are no run of one document's paragraphs
+    marked = _marked([("a:p1", SHARED), ("c:p1", OWN), ("b:p1", SHARED + OWN.replace("自我", "自治"))])
+    assert not marked.loc["b:p1", "is_duplicate"]

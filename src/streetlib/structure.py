@@ -302,13 +302,7 @@ def _segment_text_line(
             region.notes.append(f"heading title of {len(title)} characters")
         regions.append(region)
         if body:
-            end = _paragraph(doc, texts, kinds, i, body, regions)
-            k = _item_continuation(texts, kinds, i) if end == i + 1 else None
-            if k is not None:  # the item's body went on over one more line
-                regions[-1].text += texts[k]
-                regions[-1].line_end = doc.line_start + k
-                end = k + 1
-            return end
+            return _paragraph(doc, texts, kinds, i, body, regions)
         return i + 1
     if _is_title_text(text, at_start=at_start):
         j, parts = i, [text]
@@ -322,38 +316,6 @@ def _segment_text_line(
         regions.append(Region(doc.doc_id, "title", line_no, doc.line_start + j, "".join(parts)))
         return j + 1
     return _paragraph(doc, texts, kinds, i, text, regions)
-
-
-def _item_continuation(texts: list[str], kinds: list[str], i: int) -> int | None:
-    """The line continuing the body of list item ``i``, or None.
-
-    In a list whose items each hold their body on the marker line (``(1)点面结合…。升级…``, then
-    ``(2)多措并举…。深入加强…``), one unmarked text line right below an item (no blank line between)
-    and right above the next heading (or the document's end) is the rest of that item's body, cut
-    off by a line break in extraction: the list gives every other item one line. A blank line
-    between them (a paragraph break), a neighbouring item without inline body, or two unmarked
-    lines after an item leave the lines as they are.
-    """
-    k = i + 1  # a blank line between them is a paragraph break
-    if k >= len(texts) or kinds[k] != "text" or heading_of(texts[k]) or _is_title_text(texts[k], at_start=False):
-        return None
-    if TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
-        return None
-    follows = _next_non_blank(kinds, k)
-    if follows is not None and not (kinds[follows] == "text" and heading_of(texts[follows])):
-        return None
-    rank = heading_of(texts[i])[0]
-    before = next((m for m in range(i - 1, -1, -1) if kinds[m] != "blank"), None)
-
-    def inline_item(m: int | None) -> bool:
-        found = heading_of(texts[m]) if m is not None and kinds[m] == "text" else None
-        return bool(found and found[0] == rank and found[4])
-
-    return k if inline_item(before) or inline_item(follows) else None
-
-
-def _next_non_blank(kinds: list[str], i: int) -> int | None:
-    return next((m for m in range(i + 1, len(kinds)) if kinds[m] != "blank"), None)
 
 
 def _paragraph(doc: Document, texts: list[str], kinds: list[str], i: int, text: str, regions: list[Region]) -> int:
@@ -543,16 +505,20 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
     ``dup_share`` is the share of a paragraph's characters in sentences (of at
     least 15 characters) that appeared earlier in the corpus; a paragraph is a
     duplicate if its whole text appeared before, ``dup_share`` >= 0.8, or it is a near
-    copy (:func:`near_copy_similarity` >= 0.95) of an earlier paragraph holding one of
-    its repeated sentences.
+    copy (:func:`near_copy_similarity` >= 0.95) of earlier text (see :func:`_near_copy_origin`).
+    ``attrs["near_copies"]`` maps each near copy to the last paragraph it copies and the similarity.
     """
+    ids = paragraphs["para_id"].tolist()
+    docs = paragraphs["doc_id"].tolist() if "doc_id" in paragraphs else [p.rsplit(":", 1)[0] for p in ids]
     seen_text: dict[str, str] = {}
     text_of: dict[str, str] = {}
+    position: dict[str, int] = {}
     seen_sentence: dict[str, str] = {}
     duplicate_of, shares = [], []
-    for para_id, text in zip(paragraphs["para_id"], paragraphs["text"], strict=True):
+    near_copies: dict[str, tuple[str, float]] = {}
+    for n, (para_id, text) in enumerate(zip(ids, paragraphs["text"], strict=True)):
         key = re.sub(r"\s+", "", text)
-        text_of[para_id] = key
+        text_of[para_id], position[para_id] = key, n
         first = seen_text.setdefault(key, para_id)
         sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
         repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
@@ -561,9 +527,12 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
             origin = first
         elif share >= DUPLICATE_SHARE:
             origin = seen_sentence[repeated[0]]
-        else:  # a near copy of a paragraph that holds one of its sentences?
-            holders = dict.fromkeys(seen_sentence[s] for s in repeated)
-            origin = next((p for p in holders if near_copy_similarity(key, text_of[p]) >= NEAR_COPY_SIMILARITY), None)
+        else:
+            spots = [position[seen_sentence[s]] for s in repeated]
+            near = _near_copy_origin(key, len(sentences), spots, ids, docs, text_of)
+            origin = near[0] if near else None
+            if near:
+                near_copies[para_id] = near[1:]
         for s in sentences:
             if len(s) >= MIN_SENTENCE_CHARS:
                 seen_sentence.setdefault(s, para_id)
@@ -573,7 +542,46 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
     out["dup_share"] = shares
     out["duplicate_of"] = duplicate_of
     out["is_duplicate"] = out["duplicate_of"].notna()
+    out.attrs["near_copies"] = near_copies
     return out
+
+
+def _near_copy_origin(
+    key: str, n_sentences: int, spots: list[int], ids: list[str], docs: list[str], text_of: dict[str, str]
+) -> tuple[str, str, float] | None:
+    """The first and last paragraph of the earlier text that ``key`` nearly copies and the similarity, or None.
+
+    The candidates are the earlier paragraphs holding its repeated sentences (at positions ``spots``
+    in corpus order), each alone, then the run of one document's paragraphs from its first to its
+    last holder: a copy need not keep the original's paragraph breaks (an item cut in two by a line
+    break in one copy is one line in the other). A run is at most as many paragraphs as ``key`` has
+    sentences.
+    """
+    by_doc: dict[str, list[int]] = {}
+    for n in dict.fromkeys(spots):
+        by_doc.setdefault(docs[n], []).append(n)
+    candidates = [(n, n) for found in by_doc.values() for n in found]
+    candidates += [
+        (min(found), max(found))
+        for found in by_doc.values()
+        if len(found) > 1 and max(found) - min(found) < n_sentences
+    ]
+    for first, last in candidates:
+        similarity = near_copy_similarity(key, "".join(text_of[ids[m]] for m in range(first, last + 1)))
+        if similarity >= NEAR_COPY_SIMILARITY:
+            return ids[first], ids[last], similarity
+    return None
+
+
+def _duplicate_note(row, near: tuple[str, float] | None) -> str:
+    if near is None:
+        return f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
+    last, similarity = near
+    copied = row.duplicate_of if last == row.duplicate_of else f"{row.duplicate_of} to {last}"
+    return (
+        f"a near copy of {copied} ({similarity:.1%} of its characters the same, in order; "
+        f"{row.dup_share:.0%} in earlier sentences)"
+    )
 
 
 def near_copy_similarity(a: str, b: str) -> float:
@@ -610,11 +618,7 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
     """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
     paragraphs = mark_duplicates(ctx.tables["paragraphs"])
     source_of = {d.doc_id: d.source for d in ctx.documents}
-    text_of = dict(zip(paragraphs["para_id"], paragraphs["text"].str.replace(r"\s+", "", regex=True), strict=True))
-    similarity = {
-        row.para_id: near_copy_similarity(text_of[row.para_id], text_of[row.duplicate_of])
-        for row in paragraphs[paragraphs["is_duplicate"] & (paragraphs["dup_share"] < DUPLICATE_SHARE)].itertuples()
-    }
+    near_copies = paragraphs.attrs["near_copies"]
     flags = [
         quality_flag(
             row.doc_id,
@@ -623,10 +627,7 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
             row.line_end,
             "duplicate_paragraph",
             row.text[:40],
-            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
-            if row.dup_share >= DUPLICATE_SHARE
-            else f"a near copy of {row.duplicate_of} ({similarity[row.para_id]:.1%} of its characters the same; "
-            f"{row.dup_share:.0%} in earlier sentences)",
+            _duplicate_note(row, near_copies.get(row.para_id)),
         )
         for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
     ]
