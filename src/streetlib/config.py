@@ -9,6 +9,8 @@ naming these three ways, outside it. The project folder is the one
 holding that ``data/``: figures go to its ``figures/`` (or ``$STREETLIB_FIGURES``;
 a run over a copy must not overwrite the committed figures), reports to its
 ``reports/``, caches to its ``.cache/``.
+Every notebook takes its base random seed from ``STREETLIB_SEED`` (default 0) through
+:func:`seed`, so a reader can rerun an analysis under another seed without editing it.
 """
 
 from __future__ import annotations
@@ -103,6 +105,22 @@ def cache_dir() -> Path:
     """Token cache folder: ``$STREETLIB_CACHE`` if set, else ``<project>/.cache/streetlib``."""
     override = os.environ.get("STREETLIB_CACHE")
     return Path(override).expanduser().resolve() if override else _project_or_cwd() / ".cache" / "streetlib"
+
+
+def seed() -> int:
+    """The notebooks' base random seed: ``$STREETLIB_SEED`` if set, else 0.
+
+    Raises
+    ------
+    ValueError
+        If ``STREETLIB_SEED`` is not a non-negative whole number.
+    """
+    value = os.environ.get("STREETLIB_SEED", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"STREETLIB_SEED must be a non-negative whole number such as 0 or 1, not {value!r}.")
+    return int(value)
 
 
 def figures_dir() -> Path:
