@@ -37,7 +37,6 @@ Rules (general, not per document)
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -494,9 +493,6 @@ def _flag(doc: Document, region: Region, kind: str, found: str, note: str) -> di
 SENTENCE_SPLIT = re.compile(r"(?<=[。!?;])")
 MIN_SENTENCE_CHARS = 15
 DUPLICATE_SHARE = 0.8
-# a copy with a few characters changed (自治/自我管理, a dropped 的): its sentences differ, the paragraph
-# does not; compared only with the paragraphs holding its repeated sentences
-NEAR_COPY_SIMILARITY = 0.95
 
 
 def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
@@ -504,96 +500,28 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
 
     ``dup_share`` is the share of a paragraph's characters in sentences (of at
     least 15 characters) that appeared earlier in the corpus; a paragraph is a
-    duplicate if its whole text appeared before, ``dup_share`` >= 0.8, or it is a near
-    copy (:func:`near_copy_similarity` >= 0.95) of earlier text (see :func:`_near_copy_origin`).
-    ``attrs["near_copies"]`` maps each near copy to the last paragraph it copies and the similarity.
+    duplicate if its whole text appeared before or ``dup_share`` >= 0.8.
     """
-    ids = paragraphs["para_id"].tolist()
-    docs = paragraphs["doc_id"].tolist() if "doc_id" in paragraphs else [p.rsplit(":", 1)[0] for p in ids]
     seen_text: dict[str, str] = {}
-    text_of: dict[str, str] = {}
-    position: dict[str, int] = {}
     seen_sentence: dict[str, str] = {}
     duplicate_of, shares = [], []
-    near_copies: dict[str, tuple[str, float]] = {}
-    for n, (para_id, text) in enumerate(zip(ids, paragraphs["text"], strict=True)):
+    for para_id, text in zip(paragraphs["para_id"], paragraphs["text"], strict=True):
         key = re.sub(r"\s+", "", text)
-        text_of[para_id], position[para_id] = key, n
         first = seen_text.setdefault(key, para_id)
         sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
         repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
         share = sum(map(len, repeated)) / max(1, len(key))
-        if first != para_id:
-            origin = first
-        elif share >= DUPLICATE_SHARE:
-            origin = seen_sentence[repeated[0]]
-        else:
-            spots = [position[seen_sentence[s]] for s in repeated]
-            near = _near_copy_origin(key, len(sentences), spots, ids, docs, text_of)
-            origin = near[0] if near else None
-            if near:
-                near_copies[para_id] = near[1:]
+        origin = first if first != para_id else (seen_sentence[repeated[0]] if repeated else None)
         for s in sentences:
             if len(s) >= MIN_SENTENCE_CHARS:
                 seen_sentence.setdefault(s, para_id)
-        duplicate_of.append(origin)
+        duplicate_of.append(origin if (first != para_id or share >= DUPLICATE_SHARE) else None)
         shares.append(1.0 if first != para_id else round(share, 4))
     out = paragraphs.copy()
     out["dup_share"] = shares
     out["duplicate_of"] = duplicate_of
     out["is_duplicate"] = out["duplicate_of"].notna()
-    out.attrs["near_copies"] = near_copies
     return out
-
-
-def _near_copy_origin(
-    key: str, n_sentences: int, spots: list[int], ids: list[str], docs: list[str], text_of: dict[str, str]
-) -> tuple[str, str, float] | None:
-    """The first and last paragraph of the earlier text that ``key`` nearly copies and the similarity, or None.
-
-    The candidates are the earlier paragraphs holding its repeated sentences (at positions ``spots``
-    in corpus order), each alone, then the run of one document's paragraphs from its first to its
-    last holder: a copy need not keep the original's paragraph breaks (an item cut in two by a line
-    break in one copy is one line in the other). A run is at most as many paragraphs as ``key`` has
-    sentences.
-    """
-    by_doc: dict[str, list[int]] = {}
-    for n in dict.fromkeys(spots):
-        by_doc.setdefault(docs[n], []).append(n)
-    candidates = [(n, n) for found in by_doc.values() for n in found]
-    candidates += [
-        (min(found), max(found))
-        for found in by_doc.values()
-        if len(found) > 1 and max(found) - min(found) < n_sentences
-    ]
-    for first, last in candidates:
-        similarity = near_copy_similarity(key, "".join(text_of[ids[m]] for m in range(first, last + 1)))
-        if similarity >= NEAR_COPY_SIMILARITY:
-            return ids[first], ids[last], similarity
-    return None
-
-
-def _duplicate_note(row, near: tuple[str, float] | None) -> str:
-    if near is None:
-        return f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
-    last, similarity = near
-    copied = row.duplicate_of if last == row.duplicate_of else f"{row.duplicate_of} to {last}"
-    return (
-        f"a near copy of {copied} ({similarity:.1%} of its characters the same, in order; "
-        f"{row.dup_share:.0%} in earlier sentences)"
-    )
-
-
-def near_copy_similarity(a: str, b: str) -> float:
-    """Share of the characters two paragraphs have in common, in order (``difflib``'s ratio), 0 to 1.
-
-    Cheap upper bounds are tried first, so unlike paragraphs cost little; paragraphs of very
-    different length are never near copies.
-    """
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < NEAR_COPY_SIMILARITY or matcher.quick_ratio() < NEAR_COPY_SIMILARITY:
-        return 0.0
-    return matcher.ratio()
 
 
 def extract(ctx: DocumentContext) -> StageResult:
@@ -618,7 +546,6 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
     """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
     paragraphs = mark_duplicates(ctx.tables["paragraphs"])
     source_of = {d.doc_id: d.source for d in ctx.documents}
-    near_copies = paragraphs.attrs["near_copies"]
     flags = [
         quality_flag(
             row.doc_id,
@@ -627,7 +554,7 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
             row.line_end,
             "duplicate_paragraph",
             row.text[:40],
-            _duplicate_note(row, near_copies.get(row.para_id)),
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
         )
         for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
     ]
