@@ -111,7 +111,9 @@ def test_displaced_titles_are_assigned_by_order_and_flagged() -> None:
     assert len(displaced) == 13, "every task table but 表1 has a missing or wrong title above it"
     tasks = streetlib.load_tasks().drop_duplicates("table_no").set_index("table_no")
     assert tasks.loc[3, "table_title"].endswith("2022年重点任务清单")  # adjacent title says 2021
-    assert "2022" in displaced.set_index("line_start").loc[328, "replacement"]
+    # the flag cites the title line above the table (327), the table's lines (328-436) are in its note
+    flag = displaced.set_index("line_start").loc[327]
+    assert "2022" in flag["replacement"] and flag["note"].startswith("the table at lines 328-436")
 
 
 def test_every_department_resolves_and_counts_match_the_map() -> None:
@@ -257,6 +259,7 @@ def test_a_bad_task_table_leaves_its_document_out_with_a_clear_message(data_root
         assert fragment in message, message
     after = snapshot(config.processed_dir(data_root))
     assert after.pop("build_problems.csv") != before.pop("build_problems.csv")
+    assert after.pop("MANIFEST") != before.pop("MANIFEST")  # it records build_problems' rows and checksum
     assert after == before
 
 

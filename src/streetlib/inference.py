@@ -10,14 +10,13 @@ documents use: 2024年2月20日, 2024-02-20, 2024/02/20, 二〇二四年二月�
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from streetlib import config
+from streetlib import reviewed
 from streetlib.errors import SourceError, located
 
 HEAD_LINES = 40  # a title block and its metadata sit in the first lines of a file (after any web chrome)
@@ -200,12 +199,10 @@ class DocTypeTerm:
 
 def load_doc_types(lexicon: Path | None = None) -> list[DocTypeTerm]:
     """The title words naming a document type, most specific first (``data/lexicon/doc_types.csv``)."""
-    path = (lexicon or config.lexicon_dir()) / "doc_types.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            DocTypeTerm(r["term"], r["doc_type"], r["genre"], int(r["years_after"] or 0))
-            for r in csv.DictReader(handle)
-        ]
+    return [
+        DocTypeTerm(r["term"], r["doc_type"], r["genre"], int(r["years_after"] or 0))
+        for _, r in reviewed.read_lexicon("doc_types", lexicon)
+    ]
 
 
 @dataclass(frozen=True)
@@ -218,12 +215,10 @@ class Place:
 
 def load_gazetteer(lexicon: Path | None = None) -> dict[str, Place]:
     """Shanghai's 街道, 镇 and 乡 by name (``data/lexicon/gazetteer.csv``)."""
-    path = (lexicon or config.lexicon_dir()) / "gazetteer.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {
-            r["street"]: Place(r["street"], r["street_en"], r["district"], r["district_en"])
-            for r in csv.DictReader(handle)
-        }
+    return {
+        r["street"]: Place(r["street"], r["street_en"], r["district"], r["district_en"])
+        for _, r in reviewed.read_lexicon("gazetteer", lexicon)
+    }
 
 
 def name_variants(street: str) -> list[str]:

@@ -32,14 +32,13 @@ why (:func:`table_cell_rows`). A row that does not fit its header raises a
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, StreetlibError, located
@@ -90,11 +89,9 @@ class HeaderLexicon:
 
 @functools.lru_cache(maxsize=8)
 def _read_headers(path: Path, stamp: float) -> HeaderLexicon:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     words: dict[str, tuple[str, str]] = {}
     patterns = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         header, column, kind = (row.get(k, "") or "" for k in ("header", "column", "table_kind"))
         if not header or not re.fullmatch(r"[a-z][a-z0-9_]*", column):
             raise BuildError(
@@ -145,7 +142,7 @@ class Table:
     columns: list[str]
     header: list[Cell]
     cells: list[Cell]
-    notes: list[tuple[int, str, str]] = field(default_factory=list)  # (line, found, note)
+    notes: list[tuple[int, int, str, str]] = field(default_factory=list)  # (first line, last line, found, note)
     unknown: list[str] = field(default_factory=list)
 
     @property
@@ -330,20 +327,21 @@ def _read_header(
     header has a category column.
     """
     header: list[tuple[str, Cell]] = []
-    notes: list[tuple[int, str, str]] = []
+    notes: list[tuple[int, int, str, str]] = []
     j = i
     while j < len(cells):
         text = cells[j].text
         column = headers.column(text)
         if column is None and j + 1 < len(cells) and headers.column(text + cells[j + 1].text):
             column = headers.column(text + cells[j + 1].text)  # a header cell split over two lines
-            notes.append((cells[j].line, f"{text} / {cells[j + 1].text}", "header cell split over two lines"))
+            split = f"{text} / {cells[j + 1].text}"
+            notes.append((cells[j].line, cells[j + 1].last_line, split, "header cell split over two lines"))
             header.append((column, Cell(text + cells[j + 1].text, cells[j].line, cells[j + 1].line)))
             j += 2
             continue
         if column is None and " " in text and headers.column(text.split(" ")[0]) and not header:
             column = headers.column(text.split(" ")[0])  # diagonal corner cell "年份 内容"
-            notes.append((cells[j].line, text, f"damaged header cell read as {text.split(' ')[0]}"))
+            notes.append((cells[j].line, cells[j].last_line, text, f"damaged header cell read as {text.split(' ')[0]}"))
         if column is None or column in {c for c, _ in header}:
             break
         header.append((column, cells[j]))
