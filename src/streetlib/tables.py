@@ -68,6 +68,7 @@ MAJOR_HEADING = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])"
 )
 TABLE_TITLE_LINE = re.compile(r"^表\s*\d+[:\s]")
+HEADER_TWO_LINES = "header row spanning two lines, its cells joined"
 
 
 @dataclass(frozen=True)
@@ -306,14 +307,19 @@ def _blank_rhythm(texts: list[str], start: int, *, limit: int) -> list[list[int]
             if not text.startswith("("):
                 break  # two lines with no blank between: the rhythm ends
             cells[-1].append(k)  # a bracketed line continues the cell above: 平安办 / (人口办)
-        elif len(cells) == limit or len(text) > MAX_GRID_CELL_CHARS or MAJOR_HEADING.match(text):
-            break
-        elif is_row_line(text) or text.endswith("|"):
+        elif len(cells) == limit or not _is_grid_cell(text):
             break
         else:
             cells.append([k])
         k += 1
     return cells
+
+
+def _is_grid_cell(text: str) -> bool:
+    """A cell of a grid found by shape: not a heading, an over-long paragraph or a line of another layout."""
+    return len(text) <= MAX_GRID_CELL_CHARS and not (
+        MAJOR_HEADING.match(text) or is_row_line(text) or text.endswith("|")
+    )
 
 
 def _is_header_shape(text: str) -> bool:
@@ -718,6 +724,12 @@ def _region_tables(chunk: list[str], first_line: int, source: str, headers: Head
 def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> list[Table]:
     """Tables of the row layout: a header line, then its rows; a new header line starts a new table."""
     tables: list[Table] = []
+    rows = list(rows)
+    notes: list[tuple[int, str, str]] = []
+    for k in range(len(rows) - 1, 0, -1):  # a header row whose cells continue on the next line: one header
+        if joined := _joined_header(rows[k - 1], rows[k], headers):
+            notes.append((rows[k - 1][0].line, " / ".join(f"{a.text}+{b.text}" for a, b in joined), HEADER_TWO_LINES))
+            rows[k - 1 : k + 1] = [[Cell(a.text + b.text, a.line, b.line) for a, b in joined]]
     for row in rows:
         known = [headers.column(c.text) for c in row]
         n_known = sum(k is not None for k in known)
@@ -731,10 +743,25 @@ def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> 
                 columns.append(name)
                 if k is None:
                     unknown.append(name)
-            tables.append(Table(source, columns, list(row), [], [], unknown))
+            own = [n for n in notes if n[0] == row[0].line]
+            tables.append(Table(source, columns, list(row), [], own, unknown))
         else:
             tables[-1].cells.extend(row)
     return tables
+
+
+def _joined_header(upper: list[Cell], lower: list[Cell], headers: HeaderLexicon) -> list[tuple[Cell, Cell]] | None:
+    """The cells of a header row spanning two lines (``重点 | 牵头`` over `` | 项目 | 领导``), paired, or ``None``.
+
+    By shape: the lower line has as many cells, no row key (its first cell is empty), only short cells, and
+    joining each cell to the one above it makes more header words known to the lexicon than the upper line has,
+    and at least half of them.
+    """
+    if len(upper) != len(lower) or lower[0].text or not all(_is_header_shape(c.text) for c in lower if c.text):
+        return None
+    alone = sum(headers.column(c.text) is not None for c in upper)
+    joined = sum(headers.column(a.text + b.text) is not None for a, b in zip(upper, lower, strict=True))
+    return list(zip(upper, lower, strict=True)) if joined > alone and 2 * joined >= len(upper) else None
 
 
 # the columns the task and indicator stages read; cells of any other column go to table_cells
