@@ -15,7 +15,11 @@ Three layouts of flattened tables are read, whatever their words:
 :func:`table_line_flags` tells the structure stage which lines are table lines:
 pipe cells, row-layout lines that come in pairs or more, and blank-line grids
 (two header words of the lexicon, or six short cells under a ``表N`` title, up to
-the first heading, long sentence or break in the blank-line rhythm).
+the first heading, long sentence or break in the blank-line rhythm; or, whatever
+the words, a header of N short cells followed by rows numbered 1, 2, … every N
+cells: :func:`keyed_grid`, whose header is then read by shape too).
+A row-layout header whose cells continue on the next line (``重点 | 牵头`` over
+`` | 项目 | 领导``) is joined into one header (:func:`_joined_header`).
 
 Header words map to canonical columns through ``data/lexicon/table_headers.csv``
 (header, column, table_kind, note); a word the lexicon does not know is kept as
