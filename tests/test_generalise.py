@@ -299,3 +299,19 @@ def test_a_page_metadata_row_is_never_the_title() -> None:
 )
 def test_a_deadline_ending_in_qian_is_the_same_date(raw: str, expected: dt.date | None) -> None:
     assert parse_deadline(raw, 2025) == expected
+
+
+def test_an_unknown_word_early_in_a_blank_line_header_does_not_stop_the_table() -> None:
+    cells = ["序号", "联络人", "重点任务", "牵头部门", "1", "老李", "修步道", "管理办", "2", "老王", "建公园", "服务办"]
+    lines = [line for cell in cells for line in (cell, "")][:-1]
+    assert table_line_flags(lines) == [bool(line) for line in lines]
+    (found,) = document_tables("b", "b.txt", [SimpleNamespace(kind="table", line_start=1, line_end=23)], lines, 1)
+    assert found.kind == "task" and found.table.columns == ["seq", "联络人", "task", "lead"]
+    tasks, _, _ = task_tables("b", "b.txt", [found], [], {"管理办": "管理办", "服务办": "服务办"})
+    assert [(t["seq"], t["task"], t["departments_raw"]) for t in tasks] == [
+        (1, "修步道", "管理办"),
+        (2, "建公园", "服务办"),
+    ]
+    rows, flags = table_cell_rows("b", "b.txt", [found])
+    assert [(r["row"], r["text"]) for r in rows] == [(1, "老李"), (2, "老王")]
+    assert [(f["kind"], f["found"]) for f in flags] == [("table_header_unknown", "联络人")]
