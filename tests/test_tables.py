@@ -388,7 +388,7 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
     lines = [
         "序号 |",
         "重点任务 |",
-        "配合科室 |",
+        "联络人 |",
         "责任单位 |",
         "1 |",
         "a |",
@@ -400,9 +400,9 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
         "自治办 |",
     ]
     (table,) = split_tables(pipe_cells(lines, 1), "t.txt")
-    assert table.columns == ["seq", "task", "配合科室", "responsible"] and table.unknown == ["配合科室"]
+    assert table.columns == ["seq", "task", "联络人", "responsible"] and table.unknown == ["联络人"]
     rows = parse_complete_rows(table, layout="pipe")
-    assert [(r.key.text, r.values["配合科室"].text, r.values["responsible"].text) for r in rows] == [
+    assert [(r.key.text, r.values["联络人"].text, r.values["responsible"].text) for r in rows] == [
         ("1", "x", "党建办"),
         ("2", "y", "自治办"),
     ]

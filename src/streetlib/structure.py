@@ -22,10 +22,10 @@ Rules (general, not per document)
   ``〔2023〕12号``, date, a ``——在…上的讲话`` subtitle) are metadata and end a title.
 * Tables of contents (boilerplate kind ``toc``): ``目录`` lines and lines ending in dot
   leaders or a ``-12-`` page marker; they begin with heading markers but are not headings.
-* Tables: lines ending in ``|`` (one cell per line) with the cells split over two
-  lines; or, in the blank-line layout, a run of short cell lines that starts at
-  a header cell (``类别``/``序号``/``版块``/``年份``). ``表N`` lines are table titles,
-  ``图N`` lines figure captions.
+* Tables: the lines :func:`streetlib.tables.table_line_flags` recognises by their shape
+  (pipe cells, row-layout lines, blank-line grids opened by header words of the lexicon
+  or by rows numbered 1, 2, …), with pipe cells split over two lines. ``表N`` lines are
+  table titles, ``图N`` lines figure captions.
 * Boilerplate: the patterns in ``data/lexicon/boilerplate.csv`` (tables of contents,
   web chrome such as breadcrumbs, 【字体:大 中 小】, share and print bars, 上一篇/下一篇,
   accessibility toolbars, footers and ICP lines, title-block metadata), each line kept
@@ -75,7 +75,6 @@ MAJOR_RANK = 6  # (一) and above: never a table cell
 TITLE_DATE = re.compile(r"^(?P<title>.+?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
 TABLE_TITLE = re.compile(r"^表\d+[:\s]")
 CAPTION = re.compile(r"^图\d+\s*\S")
-TABLE_HEADER_CELLS = frozenset({"类别", "序号", "版块", "年份"})
 OPEN_SENTENCE_END = (",", "、")
 SENTENCE_END = ("。", "!", "?", ";", ":", "”", "…", ")", "》", "|")
 BOILERPLATE_KINDS = ("toc", "metadata", "footer", "web_chrome", "toolbar")
@@ -240,33 +239,7 @@ def _line_kinds(texts: list[str], piped: list[bool]) -> list[str]:
                 j += 1
             if j < len(kinds) and kinds[j] == "table" and j - i <= MAX_SPLIT_CELL_LINES:
                 kinds[i:j] = ["table"] * (j - i)
-    # blank-line layout: header cell, then a run of short cells
-    i = 0
-    while i < len(texts):
-        if (
-            kinds[i] == "text"
-            and texts[i] in TABLE_HEADER_CELLS
-            and _next_text(texts, i)
-            in TABLE_HEADER_CELLS
-            | {
-                "指标",
-                "重点任务",
-                "项目",
-                "内容",
-            }
-        ):
-            j = i
-            while j < len(texts) and (kinds[j] == "blank" or (kinds[j] == "text" and _is_cell(texts[j]))):
-                if kinds[j] == "text":
-                    kinds[j] = "table"
-                j += 1
-            i = j
-        i += 1
     return kinds
-
-
-def _next_text(texts: list[str], i: int) -> str:
-    return next((t for t in texts[i + 1 :] if t), "")
 
 
 def _continues_table(kinds: list[str], j: int) -> bool:
