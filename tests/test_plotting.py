@@ -60,3 +60,85 @@ def test_figure_name_must_carry_the_notebook_number(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="NN_"):
         plotting.save_figure(fig, "timeline", directory=tmp_path)
     plt.close(fig)
+
+
+def rotated_label_figure():
+    """Long rotated Chinese tick labels: a note at a fixed position would overprint them."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(LABELS, [3, 1, 1, 1])
+    ax.set_xlabel("街道")
+    plt.setp(ax.get_xticklabels(), rotation=90)
+    return fig, ax
+
+
+def foot_clashes(fig, note) -> list[str]:
+    """Tick labels and axis labels whose drawn box intersects the note's box."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = note.get_window_extent(renderer)
+    clashes = []
+    for ax in fig.axes:
+        for label in [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label]:
+            if label.get_text() and label.get_window_extent(renderer).overlaps(box):
+                clashes.append(label.get_text())
+    return clashes
+
+
+def the_note(fig):
+    notes = [t for t in fig.artists if t.get_gid() == plotting.SOURCE_NOTE_GID]
+    assert len(notes) == 1
+    return notes[0]
+
+
+def test_source_note_text_in_both_languages() -> None:
+    fig, _ = rotated_label_figure()
+    plotting.source_note(fig, "长白新村 2021–2023 行动计划, 行 120–380", 257)
+    assert the_note(fig).get_text() == "资料来源: 长白新村 2021–2023 行动计划, 行 120–380; n = 257"
+    plotting.source_note(fig, "Changbai 2021-2023 action plan, lines 120-380", "257 rows, 96 tasks", lang="en")
+    assert the_note(fig).get_text() == "Source: Changbai 2021-2023 action plan, lines 120-380; n = 257 rows, 96 tasks"
+    plotting.source_note(fig, "上海市统计局")
+    assert the_note(fig).get_text() == "资料来源: 上海市统计局"  # no n given, none shown
+    with pytest.raises(ValueError, match="lang"):
+        plotting.source_note(fig, "x", lang="fr")
+    plt.close(fig)
+
+
+def test_source_note_sits_below_tick_labels_inside_the_saved_figure(tmp_path: Path) -> None:
+    fig, ax = rotated_label_figure()
+    plotting.source_note(fig, "长白新村 2021–2023 行动计划, 行 120–380", 257)
+    note = the_note(fig)
+    assert foot_clashes(fig, note) == []
+    renderer = fig.canvas.get_renderer()
+    box = note.get_window_extent(renderer)
+    assert box.y1 < ax.get_tightbbox(renderer).y0  # under every axes label, not beside them
+    saved = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)  # what bbox="tight" writes
+    assert saved.x0 <= box.x0 and box.x1 <= saved.x1 and saved.y0 <= box.y0 and box.y1 <= saved.y1
+    plt.close(fig)
+
+
+def test_source_note_follows_labels_changed_after_the_call() -> None:
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(LABELS, [3, 1, 1, 1])
+    plotting.source_note(fig, "长白新村", 4)
+    ax.set_xlabel("街道\n(第二行)")
+    plt.setp(ax.get_xticklabels(), rotation=90)
+    assert foot_clashes(fig, the_note(fig)) == []
+    plt.close(fig)
+
+
+def test_overlap_check_can_fail() -> None:
+    """A note drawn at a fixed spot in the figure's corner does overprint the rotated labels."""
+    fig, _ = rotated_label_figure()
+    naive = fig.text(0.5, 0.05, "资料来源: 长白新村 2021–2023 行动计划; n = 257", ha="center", fontsize=7.5)
+    assert foot_clashes(fig, naive)
+    plt.close(fig)
+
+
+def test_source_note_renders_chinese_without_missing_glyphs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with warnings.catch_warnings(), caplog.at_level("WARNING", logger="matplotlib"):
+        warnings.simplefilter("error")
+        fig, _ = rotated_label_figure()
+        plotting.source_note(fig, "长白新村街道 · 古美路街道“十四五”规划, 行 69、649", "2 份文件")
+        plotting.save_figure(fig, "99_source_note", directory=tmp_path)
+    plt.close(fig)
+    assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]

@@ -17,7 +17,8 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox
 
 from streetlib import config, labels
 from streetlib.errors import LabelError
@@ -25,6 +26,8 @@ from streetlib.labels import check_lang, has_han
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FIGURE_NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+SOURCE_NOTE_GID = "streetlib-source-note"
+SOURCE_WORD = {"zh": "资料来源", "en": "Source"}
 PALETTE = ("#1b6a8f", "#d9822b", "#3c8d5a", "#b33951", "#6c5b9b", "#8c6d46", "#5f7a87", "#c9a227")
 
 
@@ -197,3 +200,53 @@ def add_note(ax, note: str) -> None:
         ha="left",
         va="top",
     )
+
+
+def source_note(fig: Figure, source: str, n: str | int | None = None, *, lang: str = "zh") -> None:
+    """Draw one "资料来源: …; n = …" line ("Source: …; n = …" in English) at the figure's foot.
+
+    The line is anchored at draw time just below everything else the figure draws (axes with
+    their tick and axis labels, notes, figure legends), so it never overprints them, even when
+    labels change after the call; the tight bounding box of :func:`save_figure` keeps it inside
+    the saved file. Calling it again replaces the line: one source line per figure.
+
+    Parameters
+    ----------
+    fig
+        The figure to annotate.
+    source
+        Documents and lines, or the official source, e.g. ``"长白新村 2021–2023 行动计划, 行 120–380"``.
+    n
+        What the figure counts, e.g. ``257`` or ``"257 行, 96 项任务"``; left out when ``None``.
+    lang
+        ``"zh"`` or ``"en"`` (the word before the colon). An English figure refuses Chinese text
+        when saved, so give it an English ``source``.
+    """
+    word = SOURCE_WORD[check_lang(lang)]
+    line = f"{word}: {source}" if n is None else f"{word}: {source}; n = {n}"
+    for old in [a for a in fig.artists if a.get_gid() == SOURCE_NOTE_GID]:
+        old.remove()
+    note = Annotation(
+        line,
+        xy=(0, 0),
+        xycoords=lambda renderer: _drawn_area(fig, renderer),
+        xytext=(0, -6),
+        textcoords="offset points",
+        fontsize=7.5,
+        color="#555555",
+        ha="left",
+        va="top",
+        annotation_clip=False,
+    )
+    note.set_gid(SOURCE_NOTE_GID)
+    fig.add_artist(note)
+
+
+def _drawn_area(fig: Figure, renderer) -> Bbox:
+    """The display-space box around the figure's axes (with labels) and its other texts and legends."""
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    for artist in [*fig.texts, *fig.legends, *fig.artists]:
+        if artist.get_gid() != SOURCE_NOTE_GID and artist.get_visible():
+            boxes.append(artist.get_window_extent(renderer))
+    boxes = [b for b in boxes if b is not None and b.width > 0]
+    return Bbox.union(boxes) if boxes else fig.bbox
