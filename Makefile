@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup browser build notebooks reports reproduce test bench lint format clean
+.PHONY: help setup browser build notebooks reports reproduce test bench lint format clean teaching
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ notebooks: build ## execute every notebook in place (outputs committed), NOTEBOO
 	  echo "==> executing {}"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=ERROR \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "{}"'
+
+teaching: setup ## write teaching/05_teaching_case_student.ipynb: notebook 05 without its solutions
+	$(BIN)/streetlib teaching
 
 reports: setup ## write the executed notebooks as HTML to reports/
 	@echo "==> writing HTML reports"

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--csv", type=Path, help="folder to write CSV files into")
     index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
     index.add_argument("folder", type=Path, nargs="?", default=config.REPORTS_DIR)
+    sub.add_parser("teaching", help="write teaching/05_teaching_case_student.ipynb (notebook 05 without solutions)")
     add = sub.add_parser("add", help="copy a raw document into data/raw and add a manifest entry for review")
     add.add_argument("path", type=Path)
     add.add_argument("--street", required=True, help="e.g. 新华路街道")
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
         elif args.command == "index-reports":
             print(f"wrote {write_report_index(args.folder)}")
+        elif args.command == "teaching":
+            from streetlib.teaching import write_student_version
+
+            print(f"wrote {write_student_version()}")
         elif args.command == "add":
             entry = add_document(args, root=root)
             print(f"added {entry} to the manifest; review it, then run `streetlib check` and `make build`.")
