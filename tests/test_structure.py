@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ import streetlib
 from streetlib.build import build
 from streetlib.clean import apply_errata, load_errata, normalise
 from streetlib.manifest import Document, Part, read_corpus
-from streetlib.structure import TOC_LINE, heading_of, load_boilerplate, segment_document
+from streetlib.structure import heading_of, load_boilerplate, sections_and_paragraphs, segment_document
 
 BUNDLE = "changbai_2021-2023_action_plan_bundle.txt"
 
@@ -137,8 +138,9 @@ def test_every_non_blank_line_lands_in_exactly_one_region(corpus_lines: dict[str
 
 
 def test_no_toc_table_cell_or_chrome_in_sections_or_paragraphs() -> None:
-    texts = list(streetlib.load_paragraphs()["text"]) + list(streetlib.load_sections()["title"])
-    assert not [t for t in texts if TOC_LINE.search(t)]
+    texts = list(streetlib.load_paragraphs()["text"]) + list(streetlib.load_sections()["title"].dropna())
+    toc = [pattern for pattern, kind in load_boilerplate() if kind == "toc"]
+    assert not [t for t in texts if any(p.search(t) for p in toc)]
     assert not [t for t in texts if t.endswith("|")]
     toolbar = {"读屏专用", "声音开关", "退出服务", "高级搜索"}
     assert not [t for t in texts if t in toolbar or t.startswith("当前位置")]
@@ -274,7 +276,9 @@ def test_a_part_boundary_inside_a_paragraph_is_flagged(data_root: Path) -> None:
 # --- properties -----------------------------------------------------------------------------
 
 CJKISH = st.text(
-    alphabet=st.sampled_from(list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-")),
+    alphabet=st.sampled_from(
+        list("一二三四五六七八九十、。,:;()|.…0123456789 \u00a0\u3000街道党建表图目录“”《》-第章节条—首页>")
+    ),
     max_size=40,
 )
 
@@ -326,8 +330,195 @@ def test_loaders_restore_categories() -> None:
 
 
 def test_only_well_formed_chinese_numerals_open_a_heading() -> None:
-    assert heading_of("二十三、总结")[:3] == (1, "二十三、", 23)
-    assert heading_of("(十二)养老")[:3] == (2, "(十二)", 12)
-    assert heading_of("十、其他")[:3] == (1, "十、", 10)
+    assert heading_of("二十三、总结")[:3] == (5, "二十三、", 23)  # rank 5: below 部分, 章, 节 and 条
+    assert heading_of("(十二)养老")[:3] == (6, "(十二)", 12)
+    assert heading_of("十、其他")[:3] == (5, "十、", 10)
     for text in ("一一、", "十十、重复", "三四五、并列", "(一二)"):
         assert heading_of(text) is None, text
+
+
+# --- chapters, tables of contents, title blocks and web chrome, in hand-written documents -----
+
+
+def _segment(text: str) -> tuple[list, list[dict], list[dict]]:
+    lines = text.split("\n")
+    doc = Document(
+        doc_id="t",
+        source="t.txt",
+        title="t",
+        street="s",
+        street_en="s",
+        district="d",
+        district_en="d",
+        doc_type="work_plan",
+        year_start=2024,
+        year_end=2024,
+        line_start=1,
+        line_end=len(lines),
+        parts=(Part(1, len(lines), "plan"),),
+    )
+    regions = segment_document(doc, lines, load_boilerplate())
+    sections, paragraphs, _ = sections_and_paragraphs(doc, regions)
+    return regions, sections, paragraphs
+
+
+REGULATION = """上海市某某街道社区服务管理办法
+第一章 总则
+第一条 为规范社区服务,制定本办法。
+第二条 本办法适用于本街道辖区。
+第二章 服务管理
+第一节 养老服务
+第三条 街道应当完善养老服务体系。
+一、建设社区食堂
+(一)新增助餐点
+第二节 为老服务
+第四条 街道每年开展为老服务评估。"""
+
+
+def test_chapters_sections_and_articles_nest_above_the_outline() -> None:
+    _, sections, paragraphs = _segment(REGULATION)
+    by_line = {s["line_start"]: s for s in sections}
+    got = [(s["marker"], s["title"], s["level"], by_line[_line_of(sections, s["parent_id"])]["marker"]
+            if s["parent_id"] else None) for s in sections]  # fmt: skip
+    assert got == [
+        ("", "上海市某某街道社区服务管理办法", 0, None),
+        ("第一章", "总则", 1, None),
+        ("第一条", "", 3, "第一章"),
+        ("第二条", "", 3, "第一章"),
+        ("第二章", "服务管理", 1, None),
+        ("第一节", "养老服务", 2, "第二章"),
+        ("第三条", "", 3, "第一节"),
+        ("一、", "建设社区食堂", 4, "第三条"),
+        ("(一)", "新增助餐点", 5, "一、"),
+        ("第二节", "为老服务", 2, "第二章"),
+        ("第四条", "", 3, "第二节"),
+    ]
+    assert [s["number"] for s in sections[1:]] == [1, 1, 2, 2, 1, 3, 1, 1, 2, 4]
+    assert [(p["line_start"], p["text"]) for p in paragraphs] == [
+        (3, "为规范社区服务,制定本办法。"),
+        (4, "本办法适用于本街道辖区。"),
+        (7, "街道应当完善养老服务体系。"),
+        (11, "街道每年开展为老服务评估。"),
+    ]
+
+
+def _line_of(sections: list[dict], section_id: str) -> int:
+    return next(s["line_start"] for s in sections if s["section_id"] == section_id)
+
+
+def test_a_plan_with_chapters_only_shifts_its_outline_one_level_down() -> None:
+    _, sections, _ = _segment("第一章 发展基础\n一、主要成绩\n(一)党建引领\n第二章 总体要求\n一、指导思想")
+    assert [(s["marker"], s["level"]) for s in sections] == [
+        ("第一章", 1), ("一、", 2), ("(一)", 3), ("第二章", 1), ("一、", 2)
+    ]  # fmt: skip
+
+
+def test_a_report_in_parts_nests_its_outline_under_each_part() -> None:
+    text = "第一部分 2023年工作回顾\n一、经济发展\n(一)招商引资\n第二部分 2024年工作安排\n一、民生保障"
+    _, sections, _ = _segment(text)
+    assert [(s["marker"], s["title"], s["level"]) for s in sections] == [
+        ("第一部分", "2023年工作回顾", 1),
+        ("一、", "经济发展", 2),
+        ("(一)", "招商引资", 3),
+        ("第二部分", "2024年工作安排", 1),
+        ("一、", "民生保障", 2),
+    ]
+    parents = {s["section_id"]: s["marker"] for s in sections}
+    assert [parents.get(s["parent_id"]) for s in sections] == [None, "第一部分", "一、", None, "第二部分"]
+
+
+def test_tables_of_contents_and_page_numbers_are_not_sections() -> None:
+    text = """目 录
+第一章 总则 -1-
+第二章 服务管理 - 3 -
+一、建设社区食堂……………5
+二、完善为老服务·········12
+第一章 总则
+街道统筹推进社区服务。
+- 2 -
+第二章 服务管理
+一、建设社区食堂"""
+    regions, sections, paragraphs = _segment(text)
+    kinds = {r.line_start: r.kind for r in regions}
+    assert [kinds[n] for n in range(1, 6)] == ["toc"] * 5
+    assert kinds[8] == "footer"
+    assert [(s["marker"], s["line_start"]) for s in sections] == [("第一章", 6), ("第二章", 9), ("一、", 10)]
+    assert [p["text"] for p in paragraphs] == ["街道统筹推进社区服务。"]
+
+
+def test_a_title_block_is_split_into_title_and_metadata() -> None:
+    notice = """中共新华路街道工作委员会
+新华路街道办事处
+关于印发《新华路街道2024年工作要点》的通知
+新街委〔2024〕3号
+各居民区、各科室:
+现将《新华路街道2024年工作要点》印发给你们,请认真贯彻落实。
+新华路街道办事处
+2024年2月1日"""
+    regions, sections, _ = _segment(notice)
+    assert [(r.line_start, r.kind) for r in regions] == [
+        (1, "metadata"),
+        (2, "metadata"),
+        (3, "title"),
+        (4, "metadata"),
+        (5, "paragraph"),
+        (6, "paragraph"),
+        (7, "metadata"),
+        (8, "metadata"),
+    ]
+    assert [s["title"] for s in sections] == ["关于印发《新华路街道2024年工作要点》的通知"]
+    speech = """凝心聚力 奋发有为 全力推动街道高质量发展
+——在2024年街道工作会议上的讲话
+街道党工委书记 张三
+(2024年1月10日)
+二〇二四年一月十日
+同志们:"""
+    regions, sections, _ = _segment(speech)
+    assert [r.kind for r in regions] == ["title", "metadata", "metadata", "metadata", "metadata", "paragraph"]
+    assert [s["title"] for s in sections] == ["凝心聚力 奋发有为 全力推动街道高质量发展"]
+
+
+def test_a_title_split_over_two_lines_is_still_one_title() -> None:
+    _, sections, _ = _segment("新华路街道\n2024年工作要点\n一、总体思路")
+    assert [s["title"] for s in sections] == ["新华路街道2024年工作要点", "总体思路"]
+
+
+WEB_PAGE = """首页 > 政务公开 > 规划计划
+当前位置:首页 » 信息公开
+【字体:大 中 小】 【打印本页】 【关闭窗口】
+分享到:微信 微博
+虹梅路街道2025年工作计划
+发布时间:2025-01-15 来源:虹梅路街道办事处 浏览次数:1234
+一、基本情况
+街道常住人口约7.4万人。
+打印本页 关闭窗口
+上一篇:虹梅路街道2024年工作总结
+下一篇:虹梅路街道开展垃圾分类宣传
+扫一扫在手机打开当前页
+网站地图 | 联系我们
+主办单位:上海市徐汇区虹梅路街道办事处
+版权所有 © 2025 上海市徐汇区人民政府
+沪ICP备12345678号-1 沪公网安备31010402000000号
+网站标识码3101040001"""
+
+
+def test_web_chrome_never_reaches_paragraphs_or_sections() -> None:
+    regions, sections, paragraphs = _segment(WEB_PAGE)
+    assert [p["text"] for p in paragraphs] == ["街道常住人口约7.4万人。"]
+    assert [s["title"] for s in sections] == ["虹梅路街道2025年工作计划", "基本情况"]
+    kinds = {r.line_start: r.kind for r in regions}
+    assert {n for n, k in kinds.items() if k == "web_chrome"} == {1, 2, 3, 4, 9, 10, 11, 12, 13}
+    assert {n for n, k in kinds.items() if k == "footer"} == {14, 15, 16, 17}
+    assert kinds[6] == "metadata"
+
+
+ADVERSARIAL = ["." * 30000, "…" * 30000, "·" * 30000, "-" * 30000, "1" * 30000, "首页 >" * 5000,
+               "——在" * 10000, "【打印】" * 7500, "委员会" * 10000, "a " * 15000, "." * 29999 + "x"]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", ADVERSARIAL, ids=lambda s: f"{s[:4]}x{len(s)}")
+def test_boilerplate_patterns_are_linear_time(line: str) -> None:
+    started = time.perf_counter()
+    for pattern, _ in load_boilerplate():
+        pattern.search(line)
+    assert time.perf_counter() - started < 0.5

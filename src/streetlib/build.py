@@ -20,7 +20,7 @@ from streetlib.atomic import owning_folder, replacing_folder
 from streetlib.clean import Erratum, apply_errata, load_errata
 from streetlib.datasets import SCHEMAS, quality_flag
 from streetlib.errors import BuildError, located
-from streetlib.facts import population_facts
+from streetlib.facts import load_population_patterns, population_facts
 from streetlib.indicators import indicator_rows
 from streetlib.manifest import Corpus, read_corpus
 from streetlib.report import (
@@ -142,7 +142,9 @@ def build_tables(corpus: Corpus, raw: Path, lexicon: Path, external: Path) -> di
     paragraph_table = mark_duplicates(pd.DataFrame(paragraphs))
     flags += duplicate_flags(paragraph_table, corpus)
     document_table = documents_table(corpus)
-    population, population_flags = population_facts(paragraph_table, document_table, lines)
+    population, population_flags = population_facts(
+        paragraph_table, document_table, lines, patterns=load_population_patterns(lexicon)
+    )
     flags += population_flags
     by_line = ["source_file", "line_start"]
     source_of = {d.doc_id: d.source for d in corpus.manifest.documents}

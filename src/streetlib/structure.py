@@ -6,23 +6,31 @@ other metadata). From them come the ``sections`` and ``paragraphs`` tables.
 
 Rules (general, not per document)
 ---------------------------------
-* Headings: ``一、`` (level 1) › ``(一)`` (2) › ``1.`` / ``1、`` (3) › ``(1)`` (4), on their
-  own line or run into a paragraph (``1.突出加强党的政治建设。坚持…``: the title
-  ends at the first ``。``, the rest is a paragraph). ``1.`` must not be followed
-  by a digit, so table cells such as ``28.5亿元`` are not headings. A heading's
-  parent is the nearest earlier heading of a smaller level.
+* Headings rank ``第X部分`` › ``第X章`` › ``第X节`` › ``第X条`` › ``一、`` › ``(一)`` ›
+  ``1.`` / ``1、`` › ``(1)``, on their own line or run into a paragraph (``1.突出加强党的政治建设。坚持…``:
+  the title ends at the first ``。``, the rest is a paragraph; an article ``第X条`` has no
+  title, its text is its paragraph). ``1.`` must not be followed by a digit, so table
+  cells such as ``28.5亿元`` are not headings. A section's ``level`` is its depth among
+  the ranks the document uses: ``一、`` is level 1 in a document without chapters, level
+  2 under ``第X章``, level 3 under ``第X章`` and ``第X节``. A heading's parent is the
+  nearest earlier heading of a smaller level.
 * Titles (level-0 sections, no marker): at the start of a document, the leading
   short lines without a full stop; in the body, short lines with no sentence
   punctuation at all (``前言``, ``2023年主要工作安排``). Consecutive title lines
-  (blank lines between allowed) are one title split over several lines.
-* Tables of contents: ``目录`` lines and lines ending in dot leaders and a page
-  number; they begin with heading markers but are not headings.
+  (blank lines between allowed) are one title split over several lines; the lines
+  of a title block that boilerplate rows recognise (issuing body, document number
+  ``〔2023〕12号``, date, a ``——在…上的讲话`` subtitle) are metadata and end a title.
+* Tables of contents (boilerplate kind ``toc``): ``目录`` lines and lines ending in dot
+  leaders or a ``-12-`` page marker; they begin with heading markers but are not headings.
 * Tables: lines ending in ``|`` (one cell per line) with the cells split over two
   lines; or, in the blank-line layout, a run of short cell lines that starts at
   a header cell (``类别``/``序号``/``版块``/``年份``). ``表N`` lines are table titles,
   ``图N`` lines figure captions.
-* Boilerplate: the patterns in ``data/lexicon/boilerplate.csv`` (web chrome,
-  accessibility toolbars, footers, dates, document numbers), kept as metadata.
+* Boilerplate: the patterns in ``data/lexicon/boilerplate.csv`` (tables of contents,
+  web chrome such as breadcrumbs, 【字体:大 中 小】, share and print bars, 上一篇/下一篇,
+  accessibility toolbars, footers and ICP lines, title-block metadata), each line kept
+  as a region of its kind, never a paragraph. The first row that matches wins; every
+  pattern must stay linear-time (no nested unbounded quantifiers).
 * Paragraphs: every other line starts a paragraph, except a line that continues
   a sentence the previous line left open (it ended in ``,`` or ``、``).
 """
@@ -42,25 +50,34 @@ from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
+from streetlib.numbers import chinese_numeral
 
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
-HEADING_PATTERNS = (
-    (1, re.compile(rf"^(?P<marker>(?P<num>{_CN})、)")),
-    (2, re.compile(rf"^(?P<marker>\((?P<num>{_CN})\))")),
-    (3, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
-    (4, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
+_DIVISION_NUMBER = "[〇零一二两三四五六七八九十百千0-9]{1,6}"
+# (rank, pattern): divisions of regulations and long plans rank above the numbered outline
+PART, CHAPTER, SECTION, ARTICLE = 1, 2, 3, 4
+DIVISION_PATTERNS = (
+    (PART, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})(?:部分|篇|编))\s?")),
+    (CHAPTER, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})章)\s?")),
+    (SECTION, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})节)\s?")),
+    (ARTICLE, re.compile(rf"^(?P<marker>第(?P<num>{_DIVISION_NUMBER})条)\s?")),
 )
-TOC_HEADER = re.compile(r"^(总目录|目录)$")
-TOC_LINE = re.compile(r"(\.{2,}|…+)\s*\d*\s*$|(?<=[\u4e00-\u9fff”)])\.\d{1,3}\s*$")
+HEADING_PATTERNS = (
+    (5, re.compile(rf"^(?P<marker>(?P<num>{_CN})、)")),
+    (6, re.compile(rf"^(?P<marker>\((?P<num>{_CN})\))")),
+    (7, re.compile(r"^(?P<marker>(?P<num>\d{1,2})[.、])(?![\d.%])")),
+    (8, re.compile(r"^(?P<marker>\((?P<num>\d{1,2})\))")),
+)
+DIVISION_RANKS = (PART, CHAPTER, SECTION, ARTICLE)
+MAJOR_RANK = 6  # (一) and above: never a table cell
 TITLE_DATE = re.compile(r"^(?P<title>.+?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
 TABLE_TITLE = re.compile(r"^表\d+[:\s]")
 CAPTION = re.compile(r"^图\d+\s*\S")
 TABLE_HEADER_CELLS = frozenset({"类别", "序号", "版块", "年份"})
 OPEN_SENTENCE_END = (",", "、")
 SENTENCE_END = ("。", "!", "?", ";", ":", "”", "…", ")", "》", "|")
-BOILERPLATE_KINDS = ("metadata", "footer", "web_chrome", "toolbar")
+BOILERPLATE_KINDS = ("toc", "metadata", "footer", "web_chrome", "toolbar")
 MAX_TITLE_CHARS = 60
 MAX_BODY_TITLE_CHARS = 40
 MAX_CELL_CHARS = 40
@@ -84,6 +101,18 @@ class Region:
 
 
 def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str], str]]:
+    """Patterns and kinds of ``boilerplate.csv``, in file order (the first match wins).
+
+    Parameters
+    ----------
+    lexicon : Path, optional
+        The lexicon folder (default: ``config.lexicon_dir()``).
+
+    Raises
+    ------
+    BuildError
+        For an unknown kind or a pattern that does not compile, naming the row.
+    """
     path = (lexicon or config.lexicon_dir()) / "boilerplate.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -99,31 +128,36 @@ def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str],
 
 
 def heading_of(text: str) -> tuple[int, str, int, str, str] | None:
-    """``(level, marker, number, title, inline_body)`` if ``text`` opens with a heading."""
+    """``(rank, marker, number, title, inline_body)`` if ``text`` opens with a heading.
+
+    Ranks: 1 第X部分 (篇, 编), 2 第X章, 3 第X节, 4 第X条, 5 一、, 6 (一), 7 1. or 1、, 8 (1); the
+    section level is the rank among those a document uses (see :func:`segment_document`).
+    """
+    for rank, pattern in DIVISION_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        num = match["num"]
+        number = int(num) if num.isdigit() else chinese_numeral(num)
+        if number is None:
+            return None
+        rest = text[match.end() :].strip()
+        if rank == ARTICLE:  # 第三条 街道应当…。: the article's text is its paragraph
+            return rank, match["marker"], number, "", rest
+        title, stop, body = rest.partition("。")
+        return rank, match["marker"], number, (title if stop else rest).strip(), body.strip()
     for level, pattern in HEADING_PATTERNS:
         match = pattern.match(text)
         if not match:
             continue
         num = match["num"]
-        number = int(num) if num.isdigit() else chinese_number(num)
+        number = int(num) if num.isdigit() else chinese_numeral(num)
         rest = text[match.end() :]
         title, stop, body = rest.partition("。")
         if not stop:
             title, body = rest, ""
         return level, match["marker"], number, title.strip(), body.strip()
     return None
-
-
-def chinese_number(text: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 二十三 → 23."""
-    if "十" not in text:
-        return CN_DIGITS[text]
-    tens, _, ones = text.partition("十")
-    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-
-
-def is_toc_line(text: str) -> bool:
-    return bool(TOC_HEADER.match(text) or TOC_LINE.search(text))
 
 
 def _is_title_text(text: str, *, at_start: bool) -> bool:
@@ -140,7 +174,7 @@ def _is_cell(text: str) -> bool:
 
 def _is_major_heading(text: str) -> bool:
     found = heading_of(text)
-    return bool(found and found[0] <= 2)
+    return bool(found and found[0] <= MAJOR_RANK)
 
 
 def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]) -> list[Region]:
@@ -171,7 +205,19 @@ def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re
             i = _segment_text_line(doc, texts, kinds, i, regions, at_start=at_start)
             at_start = at_start and regions[-1].kind in ("title", "toc", "metadata")
     _retitle_tables(regions)
+    _levels_from_ranks(regions)
     return regions
+
+
+def _levels_from_ranks(regions: list[Region]) -> None:
+    """Turn heading ranks into levels: the depth among the ranks this document uses.
+
+    Without parts, chapters, sections or articles the outline keeps levels 1 一、 to 4 (1).
+    """
+    headings = [r for r in regions if r.kind == "heading"]
+    absent = [rank for rank in DIVISION_RANKS if rank not in {r.level for r in headings}]
+    for r in headings:
+        r.level -= sum(rank < r.level for rank in absent)
 
 
 def _line_kinds(texts: list[str], piped: list[bool]) -> list[str]:
@@ -227,9 +273,6 @@ def _segment_text_line(
 ) -> int:
     """Classify text line ``i`` (and any lines it absorbs); return the next index."""
     text, line_no = texts[i], doc.line_start + i
-    if is_toc_line(text):
-        regions.append(Region(doc.doc_id, "toc", line_no, line_no, text))
-        return i + 1
     if TABLE_TITLE.match(text):
         regions.append(Region(doc.doc_id, "table_title", line_no, line_no, text))
         return i + 1
@@ -244,7 +287,7 @@ def _segment_text_line(
     heading = heading_of(text)
     if heading:
         level, marker, number, title, body = heading
-        region = Region(doc.doc_id, "heading", line_no, line_no, title, level, marker, number)
+        region = Region(doc.doc_id, "heading", line_no, line_no, title, level, marker, number)  # level: rank
         if len(title) > MAX_HEADING_CHARS:
             region.notes.append(f"heading title of {len(title)} characters")
         regions.append(region)
@@ -257,7 +300,7 @@ def _segment_text_line(
             k = next((m for m in range(j + 1, len(texts)) if kinds[m] != "blank"), None)
             if k is None or kinds[k] != "text" or not _is_title_text(texts[k], at_start=at_start):
                 break
-            if is_toc_line(texts[k]) or TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
+            if TABLE_TITLE.match(texts[k]) or CAPTION.match(texts[k]):
                 break
             j, parts = k, [*parts, texts[k]]
         regions.append(Region(doc.doc_id, "title", line_no, doc.line_start + j, "".join(parts)))
@@ -270,7 +313,7 @@ def _paragraph(doc: Document, texts: list[str], kinds: list[str], i: int, text: 
     j = i
     while text.endswith(OPEN_SENTENCE_END):
         k = next((m for m in range(j + 1, len(texts)) if kinds[m] != "blank"), None)
-        if k is None or kinds[k] != "text" or heading_of(texts[k]) or is_toc_line(texts[k]):
+        if k is None or kinds[k] != "text" or heading_of(texts[k]):
             break
         j, text = k, text + texts[k]
     region = Region(doc.doc_id, "paragraph", doc.line_start + i, doc.line_start + j, text)
