@@ -218,3 +218,17 @@ def test_rent_by_address_plain_and_weighted() -> None:
 def test_rent_table_missing_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no rows of rent table 表9"):
         rent.rent_by_address(rent_table([("A路", 1, 1, 1.0)]), "表9")
+
+
+def test_mention_shares_counts_paragraphs_and_documents() -> None:
+    paragraphs = pd.DataFrame(
+        {
+            "street": ["甲", "甲", "甲", "甲", "乙"],
+            "doc_id": ["d1", "d1", "d2", "d2", "d3"],
+            "text": ["养老服务", "党建引领", "为老助餐", "安全", "消防"],
+        }
+    )
+    table = demography.mention_shares(paragraphs, ["养老", "为老"], by="street")
+    assert table.loc["甲", ["documents", "paragraphs", "mentioning"]].tolist() == [2, 4, 2]
+    assert table.loc["甲", "share"] == 0.5
+    assert (table.loc["乙", "ci_low"], table.loc["乙", "ci_high"]) == pytest.approx((0.0, 0.79346), abs=1e-5)

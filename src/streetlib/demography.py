@@ -391,3 +391,35 @@ def compare_with_reference(
 def search_log(*, root: Path | None = None) -> pd.DataFrame:
     """Where official district figures were looked for, and what was found (``data/external/search_log.csv``)."""
     return pd.read_csv(config.external_dir(root) / "search_log.csv", dtype=str, keep_default_na=False)
+
+
+def mention_shares(
+    paragraphs: pd.DataFrame, terms: Iterable[str], *, by: str | list[str], level: float = 0.95
+) -> pd.DataFrame:
+    """Share of paragraphs naming any term, per group, with a Wilson interval.
+
+    The interval treats the group's paragraphs as independent draws; paragraphs of one
+    document are not, so read it as the uncertainty of *these documents'* share, not of a
+    street's priorities (one document per street cannot tell those apart).
+
+    Returns
+    -------
+    DataFrame indexed by ``by`` with ``documents``, ``paragraphs``, ``mentioning``, ``share``,
+    ``ci_low`` and ``ci_high``.
+    """
+    hit = mentions(paragraphs["text"], terms)
+    rows = {}
+    for key, group in paragraphs.assign(_hit=hit).groupby(by, observed=True, sort=True):
+        n, k = len(group), int(group["_hit"].sum())
+        low, high = wilson_interval(k, n, level)
+        rows[key] = {
+            "documents": group["doc_id"].nunique(),
+            "paragraphs": n,
+            "mentioning": k,
+            "share": k / n,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.names = [by] if isinstance(by, str) else by
+    return out
