@@ -91,8 +91,11 @@ def student_version(notebook):
     return copy
 
 
-def write_student_version(source: Path = CASE_NOTEBOOK, target: Path = STUDENT_NOTEBOOK) -> Path:
-    """Write the students' copy of ``source`` to ``target`` (atomically) and return ``target``."""
+def write_student_version(source: Path | None = None, target: Path | None = None) -> Path:
+    """Write the students' copy of ``source`` (default notebook 05) to ``target`` (default
+    ``teaching/05_teaching_case_student.ipynb``), atomically, and return ``target``."""
+    source = source or CASE_NOTEBOOK
+    target = target or STUDENT_NOTEBOOK
     try:
         import nbformat
     except ImportError as exc:  # the notebooks extra is not installed
