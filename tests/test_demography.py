@@ -77,6 +77,11 @@ def test_age_structure_refuses_what_it_cannot_do(population: pd.DataFrame) -> No
 def test_age_structures_lists_every_street_that_allows_it(population: pd.DataFrame) -> None:
     every = demography.age_structures(population)
     assert sorted(set(every["street"])) == ["乙街道", "甲街道"]
+    # a street with an 实有人口 total only is read on that base, and says so
+    actual = pd.DataFrame([figure("丙街道", "total", 2000, basis="actual", doc="doc_c")])
+    every = demography.age_structures(pd.concat([population, actual]))
+    third = every[every["street"] == "丙街道"]
+    assert third["base"].unique().tolist() == ["actual"] and third["count"].tolist() == [1500, 500]
 
 
 def test_wilson_interval_by_hand() -> None:

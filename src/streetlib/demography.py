@@ -263,14 +263,21 @@ def age_structure(
     )[["street", "as_of", "band", "count", "share", "base", "base_total", "counts_basis", "lines"]]
 
 
-def age_structures(population: pd.DataFrame, *, base: str = "hukou") -> pd.DataFrame:
-    """:func:`age_structure` of every street whose documents allow it, one block per street."""
+def age_structures(population: pd.DataFrame, *, bases: Iterable[str] = ("hukou", "actual", "resident")) -> pd.DataFrame:
+    """:func:`age_structure` of every street whose documents allow it, one block per street.
+
+    Each street uses the first of ``bases`` on which its documents state a total (column
+    ``base`` says which): 户籍 where given, else 实有 or 常住. Streets without ages or without
+    a total on any of these bases are left out.
+    """
     frames = []
     for street in sorted(population["street"].dropna().unique()):
-        try:
-            frames.append(age_structure(population, street, base=base))
-        except ValueError:
-            continue
+        for base in bases:
+            try:
+                frames.append(age_structure(population, street, base=base))
+                break
+            except ValueError:
+                continue
     columns = ["street", "as_of", "band", "count", "share", "base", "base_total", "counts_basis", "lines"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
