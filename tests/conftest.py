@@ -16,9 +16,9 @@ REAL_DATA = config.PROJECT_ROOT / "data"
 
 @pytest.fixture
 def data_root(tmp_path: Path) -> Path:
-    """A copy of data/ (raw, lexicon, external; no processed) to build into."""
+    """A copy of data/ (raw, reviewed, lexicon, external; no processed) to build into."""
     root = tmp_path / "data"
-    for sub in ("raw", "lexicon", "external"):
+    for sub in ("raw", "reviewed", "lexicon", "external"):
         if (REAL_DATA / sub).is_dir():
             shutil.copytree(REAL_DATA / sub, root / sub)
     return root

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import REAL_DATA, snapshot
 
 from streetlib import config, load_documents
 from streetlib.build import build
+from streetlib.errors import ManifestError
 from streetlib.manifest import read_corpus
 
 
@@ -50,3 +52,23 @@ def test_documents_contract(data_root: Path) -> None:
     # every manifest document, every street
     assert set(docs["street"]) == {"长白新村街道", "新江湾城街道", "长寿路街道", "古美路街道"}
     assert docs.notna().all().all()
+
+
+# --- the swap: interrupts, leftovers, permissions, links, locks ------------------------------------
+
+
+def test_a_retired_set_left_by_a_kill_is_restored_before_anything_else(data_root: Path) -> None:
+    build(data_root, progress=False)
+    processed = config.processed_dir(data_root)
+    before = snapshot(processed)
+    processed.rename(data_root / ".processed-old")  # killed between the two renames of the swap
+    (data_root / ".processed-new-stale").mkdir()
+    manifest = data_root / "raw" / config.MANIFEST_NAME
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n[[documents]\n", encoding="utf-8")
+    with pytest.raises(ManifestError):
+        build(data_root, progress=False)
+    assert snapshot(processed) == before
+    assert not list(data_root.glob(".processed-*"))
+
+
+# Interrupts, kills, locks, permissions and links of the swap: tests/test_swap.py.

@@ -6,9 +6,6 @@ blocks, population phrasings) are added to a copy of ``data/`` through the comma
 is built once, and the result is compared with ``expected.toml``, written by hand from the
 documents before the code ran (conventions in the fixtures' README). One test per document and
 aspect, so a failure names both.
-
-The set was written while the features it checks were being built: it is skipped unless
-``STREETLIB_DEVSET=1``; the integrator removes the skip once the features land.
 """
 
 from __future__ import annotations
@@ -28,12 +25,7 @@ from conftest import FIXTURES, REAL_DATA
 
 from streetlib import config
 
-pytestmark = [
-    pytest.mark.devset,
-    pytest.mark.skipif(
-        os.environ.get("STREETLIB_DEVSET") != "1", reason="development set: set STREETLIB_DEVSET=1 to run it"
-    ),
-]
+pytestmark = pytest.mark.devset
 
 DEVSET = FIXTURES / "devset"
 EXPECTED = tomllib.loads((DEVSET / "expected.toml").read_text(encoding="utf-8"))["documents"]

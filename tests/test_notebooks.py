@@ -74,7 +74,7 @@ def with_parameters(path: Path, **values: str) -> Path:
 def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of data/ with a new street's document added and built through the command line."""
     root = tmp_path_factory.mktemp("new_street") / "data"
-    for sub in ("raw", "lexicon", "external"):
+    for sub in ("raw", "reviewed", "lexicon", "external", "codebooks"):  # codebooks: notebook 06
         shutil.copytree(REAL_DATA / sub, root / sub)
     download = root.parent / NEW_FILE
     shutil.copy(FIXTURES / NEW_FILE, download)

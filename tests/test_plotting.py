@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
 from streetlib import plotting
@@ -142,3 +143,47 @@ def test_source_note_renders_chinese_without_missing_glyphs(tmp_path: Path, capl
         plotting.save_figure(fig, "99_source_note", directory=tmp_path)
     plt.close(fig)
     assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]
+
+
+def test_source_lines_name_documents_and_lines() -> None:
+    rows = pd.DataFrame(
+        {
+            "doc_id": ["report", "report", "summary", "plan", "plan", "plan"],
+            "line_start": [2389, 2434, 25, 152, 155, 159],
+            "line_end": [2389, 2434, 25, 154, 157, 161],
+        }
+    )
+    assert plotting.source_lines(rows) == "plan 行 152–161; report 行 2389, 2434; summary 行 25"
+    assert plotting.source_lines(rows.iloc[:2], lang="en") == "report lines 2389, 2434"
+
+
+def test_reference_lines_are_labelled_in_the_legend_not_on_the_bars() -> None:
+    fig = plotting.bar_chart(pd.Series({"甲路": 300.0, "乙路": 210.0}), title="租金", xlabel="元")
+    ax = fig.axes[0]
+    plotting.reference_line(ax, 318.36, "报告平均")
+    plotting.reference_line(ax, 284.35, "按面积加权", linestyle=":")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["报告平均: 318.36", "按面积加权: 284.35"]
+    values = [t for t in ax.texts if t.get_text() == "300"]
+    assert values and values[0].get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)  # the line passes behind
+    plt.close(fig)
+
+
+def test_bilingual_titles_come_from_the_glossary() -> None:
+    assert plotting.bilingual("基层党建") == "基层党建 · Party building"
+
+
+def test_colour_legend_shows_each_group_in_its_colour() -> None:
+    fig, ax = plt.subplots()
+    colours = {
+        "长白新村街道": plotting.PALETTE[0],
+        "古美路街道": plotting.PALETTE[1],
+        "长寿路街道": plotting.PALETTE[2],
+    }
+    ax.barh(["a", "b", "c"], [1, 2, 3], color=list(colours.values()))
+    plotting.colour_legend(ax, colours, title="街道")
+    legend = ax.get_legend()
+    shown = [matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles]
+    assert [t.get_text() for t in legend.get_texts()] == list(colours)
+    assert shown == [c.lower() for c in colours.values()]
+    plt.close(fig)

@@ -112,7 +112,7 @@ PHRASINGS = [
     (
         "全街道实有人口约7.4万人,其中户籍人口4.96万人,来沪人员2.1万余人,境外人员356人。",
         {
-            ("all", "total", 74000.0, "人", "约"),
+            ("actual", "total", 74000.0, "人", "约"),  # 实有人口, as the source names it
             ("hukou", "total", 49600.0, "人", None),
             ("migrant", "total", 21000.0, "人", "余"),
             ("foreign", "total", 356.0, "人", None),
@@ -259,7 +259,7 @@ def test_a_reference_row_without_source_stops_the_build(data_root: Path) -> None
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.append("杨浦区,district,2020-11-01,resident,share_age_60_plus,30,%,30%,,,B,\n")
     path.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(BuildError, match=r"reference_population.csv:\d+: row has no source"):
+    with pytest.raises(BuildError, match=r"reference_population.csv:\d+: column 'source' is empty"):
         build(data_root, progress=False)
     assert snapshot(config.processed_dir(data_root)) == before
 

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from streetlib.datasets import (
     load,
+    load_build_problems,
     load_departments,
     load_documents,
     load_indicators,
@@ -22,6 +23,7 @@ from streetlib.datasets import (
     load_report_figures,
     load_report_tables,
     load_sections,
+    load_table_cells,
     load_task_departments,
     load_tasks,
     table_names,
@@ -37,6 +39,7 @@ __all__ = [
     "StreetlibError",
     "__version__",
     "load",
+    "load_build_problems",
     "load_departments",
     "load_documents",
     "load_indicators",
@@ -49,6 +52,7 @@ __all__ = [
     "load_report_figures",
     "load_report_tables",
     "load_sections",
+    "load_table_cells",
     "load_task_departments",
     "load_tasks",
     "table_names",

@@ -26,7 +26,6 @@ for. :func:`hidden_characters` names what was changed, for a quality flag.
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -35,9 +34,10 @@ from pathlib import Path
 from streetlib import config
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Corpus
+from streetlib.reviewed import read_file
+from streetlib.schema import REVIEWED
 
-ERRATA_COLUMNS = ["source", "line", "found", "replacement", "action", "reason"]
-ERRATA_ACTIONS = ("fix", "flag")
+ERRATA_COLUMNS = REVIEWED["errata"].names
 
 # Full-width ASCII variants -> ASCII; NBSP and ideographic space -> space.
 _WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x00A0: 0x20, 0x3000: 0x20}
@@ -75,35 +75,18 @@ class Erratum:
     row: int  # line of errata.csv, for error messages
 
 
-def load_errata(raw: Path | None = None) -> list[Erratum]:
-    """Read ``errata.csv`` (absent file = no errata) and check its shape."""
-    path = (raw or config.raw_dir()) / config.ERRATA_NAME
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != ERRATA_COLUMNS:
-            raise BuildError(located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {ERRATA_COLUMNS}."))
-        errata = []
-        for row_no, row in enumerate(reader, start=2):
-            if row["action"] not in ERRATA_ACTIONS or not row["line"].isdigit() or not row["found"]:
-                raise BuildError(
-                    located(
-                        path,
-                        row_no,
-                        "needs a line number, non-empty found text and action fix or flag",
-                        "Fix the row.",
-                    )
-                )
-            if row["action"] == "fix" and row["replacement"] == row["found"]:
-                raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
-            errata.append(
-                Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no)
-            )
+def load_errata(reviewed: Path | None = None) -> list[Erratum]:
+    """Read ``data/reviewed/errata.csv`` (absent file = no errata) through :func:`streetlib.reviewed.read_file`."""
+    path = (reviewed or config.reviewed_dir()) / config.ERRATA_NAME
+    errata = []
+    for row_no, row in read_file(path):
+        if row["action"] == "fix" and row["replacement"] == row["found"]:
+            raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
+        errata.append(Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no))
     return errata
 
 
-def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None) -> dict[str, list[str]]:
+def apply_errata(corpus: Corpus, errata: list[Erratum], reviewed: Path | None = None) -> dict[str, list[str]]:
     """Return every source's lines with the ``fix`` errata applied, in file order.
 
     Raises
@@ -112,7 +95,7 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], raw: Path | None = None)
         For an erratum whose source is unknown, whose line is out of range or
         whose found text is not on its line (after earlier errata of that line).
     """
-    path = (raw or config.raw_dir()) / config.ERRATA_NAME
+    path = (reviewed or config.reviewed_dir()) / config.ERRATA_NAME
     lines = {file: list(src) for file, src in corpus.lines.items()}
     for e in errata:
         if e.source not in lines:

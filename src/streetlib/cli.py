@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 import warnings
 from pathlib import Path
 
 from streetlib import __version__, config
-from streetlib.build import build, check_report
+from streetlib.build import EXIT_LEFT_OUT, build, check_report
 from streetlib.datasets import load, table_names
 from streetlib.errors import StreetlibError
 from streetlib.export import export_csv, export_xlsx, write_report_index
-from streetlib.manifest import add_document
+from streetlib.manifest import ADD_FIELDS, Added, add_document
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"streetlib {__version__}")
     parser.add_argument("--data", type=Path, help="data root (default: $STREETLIB_DATA or <project>/data)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="rebuild data/processed from data/raw (deterministic, atomic)")
+    sub.add_parser(
+        "build",
+        help="rebuild data/processed from data/raw (deterministic, atomic); "
+        f"exit status {EXIT_LEFT_OUT} if a document was left out (see build_problems)",
+    )
     sub.add_parser("info", help="list the processed tables and their sizes")
     sub.add_parser("check", help="report what a build would find, per document, without writing anything")
     export = sub.add_parser("export", help="write every table with a data dictionary, for Excel or CSV users")
@@ -29,28 +34,41 @@ def main(argv: list[str] | None = None) -> int:
     index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
     index.add_argument("folder", type=Path, nargs="?", default=config.REPORTS_DIR)
     sub.add_parser("teaching", help="write teaching/05_teaching_case_student.ipynb (notebook 05 without solutions)")
-    add = sub.add_parser("add", help="copy a raw document into data/raw and add a manifest entry for review")
-    add.add_argument("path", type=Path)
-    add.add_argument("--street", required=True, help="e.g. 新华路街道")
-    add.add_argument("--street-en", required=True, help="e.g. 'Xinhua Road Subdistrict'")
-    add.add_argument("--district", required=True, help="e.g. 长宁区")
-    add.add_argument("--district-en", required=True, help="e.g. 'Changning District'")
-    add.add_argument("--doc-type", required=True, help="action_plan, work_plan, work_summary, ...")
-    add.add_argument("--published", required=True, help="YYYY-MM-DD")
-    add.add_argument("--publisher", required=True)
-    add.add_argument("--title", required=True)
-    add.add_argument("--years", required=True, help="period covered, e.g. 2024 or 2021-2025")
-    add.add_argument("--genre", default="plan", help="genre of the whole text (edit parts in the manifest after)")
-    add.add_argument("--doc-id", help="default: derived from the file name")
+    add = sub.add_parser(
+        "add",
+        help="copy a raw document into data/raw and add a manifest entry for review",
+        description="Copy a raw document into data/raw and append a manifest entry. Only the street is needed: "
+        "encoding, line ends, title, document type, publication date, issuing body and period are read from the "
+        "text, district and English names from the manifest or data/lexicon/gazetteer.csv; every option overrides "
+        "what was read.",
+    )
+    add.add_argument("path", type=Path, help="the raw text as received (UTF-8, UTF-8 with BOM, GB18030/GBK)")
+    add.add_argument("--street", required=True, help="e.g. 新华路街道 or 张江镇")
+    add.add_argument("--street-en", help="e.g. 'Xinhua Road Subdistrict' (default: gazetteer)")
+    add.add_argument("--district", help="e.g. 长宁区 (default: gazetteer)")
+    add.add_argument("--district-en", help="e.g. 'Changning District' (default: gazetteer)")
+    add.add_argument("--doc-type", help="action_plan, work_plan, work_summary, ... (default: from the title)")
+    add.add_argument("--published", help="2024-02-20, 2024/02/20 or 2024年2月20日 (default: from the text)")
+    add.add_argument("--publisher", help="issuing body (default: from the text)")
+    add.add_argument("--title", help="default: the first line naming a document type")
+    add.add_argument("--years", help="period covered: 2024, 2021-2025 (any dash) or 十四五 (default: from the title)")
+    add.add_argument("--genre", help="plan, review, research or glossary (default: from the document type)")
+    add.add_argument("--doc-id", help="default: the file name, or <street>_<year>_<doc_type>")
+    add.add_argument("--url", help="where the document was downloaded from")
+    add.add_argument("--retrieved", help="when it was downloaded (a date)")
     args = parser.parse_args(argv)
     root = args.data.resolve() if args.data else None
     try:
         if args.command == "build":
-            build(root)
+            if not build(root).problems.empty:
+                return EXIT_LEFT_OUT
         elif args.command == "info":
             info(root)
         elif args.command == "check":
-            print(check_report(root))
+            text, complete = check_report(root)
+            print(text)
+            if not complete:
+                return EXIT_LEFT_OUT
         elif args.command == "export":
             if not (args.xlsx or args.csv):
                 parser.error("export needs --xlsx PATH or --csv DIR")
@@ -69,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"wrote {write_student_version()}")
         elif args.command == "add":
-            entry = add_document(args, root=root)
-            print(f"added {entry} to the manifest; review it, then run `streetlib check` and `make build`.")
+            given = {key: getattr(args, key) for key in ADD_FIELDS}
+            print(describe_added(add_document(args.path, args.street, root=root, **given)))
     except StreetlibError as exc:
         print(f"streetlib {args.command}: error: {exc}", file=sys.stderr)
         return 1
@@ -82,3 +100,24 @@ def info(root: Path | None) -> None:
     for name in table_names():
         frame = load(name, root=root)
         print(f"  {name:<24} {len(frame):>6} rows x {frame.shape[1]} columns")
+
+
+def describe_added(added: Added) -> str:
+    """What ``add`` wrote, one field a line with where its value came from, for review."""
+    received = f", received as {added.received_as}" if added.received_as else ""
+    lines = [f"added {added.doc_id}: data/raw/{added.file}{received}"]
+    order = ("encoding", "newline", "title", "doc_type", "genre", "published", "publisher", "years", "street",
+             "street_en", "district", "district_en", "doc_id", "url", "retrieved")  # fmt: skip
+    for key in order:
+        if key in added.facts:
+            fact = added.facts[key]
+            value = "-".join(map(str, fact.value)) if isinstance(fact.value, tuple) else str(fact.value)
+            if key == "years" and fact.value[0] == fact.value[1]:  # type: ignore[index]
+                value = str(fact.value[0])  # type: ignore[index]
+            pad = 40 - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+            lines.append(f"  {key:<12} {value}{' ' * max(1, pad)} {fact.evidence}")
+    lines.append(
+        "Review the new entries at the end of data/raw/manifest.toml (split a file holding several documents, "
+        "mark review parts), then run `streetlib check` and `streetlib build`."
+    )
+    return "\n".join(lines)

@@ -50,5 +50,10 @@ def external_dir(root: Path | None = None) -> Path:
     return (root or data_root()) / "external"
 
 
+def reviewed_dir(root: Path | None = None) -> Path:
+    """Hand-made reviewed files (errata, stated report figures, report checks)."""
+    return (root or data_root()) / "reviewed"
+
+
 def lexicon_dir(root: Path | None = None) -> Path:
     return (root or data_root()) / "lexicon"

@@ -27,10 +27,28 @@ class DataNotBuiltError(StreetlibError):
     """A table was requested that ``streetlib build`` has not written."""
 
 
-def located(path: object, where: str | int | None, problem: str, fix: str) -> str:
-    """Format an error message: ``file[:where]: problem. fix``."""
-    place = f"{path}" if where is None else f"{path}:{where}"
-    return f"{place}: {problem}. {fix}"
+class Located(str):
+    """An error message ``file[:where]: problem. fix`` that keeps its parts.
+
+    It is a plain string to every caller; the build reads ``path``, ``where``,
+    ``problem`` and ``fix`` from it to list a document's problems in ``build_problems``.
+    """
+
+    path: str
+    where: str | int | None
+    problem: str
+    fix: str
+
+    def __new__(cls, path: object, where: str | int | None, problem: str, fix: str) -> Located:
+        place = f"{path}" if where is None else f"{path}:{where}"
+        message = super().__new__(cls, f"{place}: {problem}. {fix}")
+        message.path, message.where, message.problem, message.fix = str(path), where, problem, fix
+        return message
+
+
+def located(path: object, where: str | int | None, problem: str, fix: str) -> Located:
+    """Format an error message: ``file[:where]: problem. fix`` (see :class:`Located`)."""
+    return Located(path, where, problem, fix)
 
 
 class LabelError(StreetlibError):

@@ -40,6 +40,7 @@ from streetlib import config
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.numbers import Number, find_numbers, parse_number
+from streetlib.stage import CorpusContext, StageResult
 
 PATTERNS_FILE = "population_patterns.csv"
 PATTERN_COLUMNS = ["kind", "pattern", "basis", "measure", "as_of", "note"]
@@ -363,3 +364,11 @@ def _recompute_shares(rows: list[dict]) -> list[dict]:
 
 def _flag(p, source_of, line: int, found: str, kind: str, note: str) -> dict:
     return quality_flag(p.doc_id, source_of[p.doc_id], line, line, kind, found, note)
+
+
+def extract(ctx: CorpusContext) -> StageResult:
+    """Corpus stage: ``population`` from the non-duplicate paragraphs (a quote sits on one raw line)."""
+    rows, flags = population_facts(
+        ctx.tables["paragraphs"], ctx.tables["documents"], ctx.lines, patterns=ctx.lexicon.population_patterns
+    )
+    return StageResult({"population": rows}, flags)

@@ -5,33 +5,53 @@ file, sha256, encoding, publisher and publication date; per logical document its
 id, title, street, district, type, period, line range in the source and the
 genre of each part. Every check here fails with a :class:`ManifestError` or
 :class:`SourceError` whose message names the file, the entry and what to do.
+
+:func:`add_document` (``streetlib add``) is the one writer: it appends a new source and
+document entry, read from the text by :mod:`streetlib.inference`, and never rewrites the
+entries already there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import re
+import shutil
+import tempfile
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from streetlib import config
 from streetlib.errors import ManifestError, SourceError, located
-
-DOC_TYPES = (
-    "action_plan",
-    "annex",
-    "special_action_plan",
-    "research_report",
-    "work_summary",
-    "work_plan",
-    "congress_report",
-    "five_year_plan",
+from streetlib.inference import (
+    Fact,
+    Place,
+    close_names,
+    detect_encoding,
+    find_place,
+    infer_doc_type,
+    infer_period,
+    infer_published,
+    infer_publisher,
+    infer_title,
+    load_doc_types,
+    load_gazetteer,
+    parse_date,
+    parse_years,
+    propose_doc_id,
+    split_lines,
+    usable_stem,
 )
-GENRES = ("plan", "review", "research", "glossary")
+from streetlib.schema import DOC_TYPES, GENRES
+
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16")
 NEWLINES = ("lf", "crlf")
 
@@ -49,6 +69,7 @@ SOURCE_FIELDS: dict[str, tuple[bool, type]] = {
     "received_as": (False, str),
     "published_in": (False, str),
     "url": (False, str),
+    "retrieved": (False, dt.date),
     "note": (False, str),
 }
 DOCUMENT_FIELDS: dict[str, tuple[bool, type]] = {
@@ -94,6 +115,7 @@ class Source:
     received_as: str = ""
     published_in: str = ""
     url: str = ""
+    retrieved: dt.date | None = None
     note: str = ""
 
 
@@ -154,14 +176,17 @@ class Manifest:
         return next(s for s in self.sources if s.file == file)
 
 
-def load_manifest(raw: Path | None = None) -> Manifest:
-    """Parse and validate the manifest in ``raw`` (default: the data root's raw/)."""
+def load_manifest(raw: Path | None = None, *, text: str | None = None) -> Manifest:
+    """Parse and validate the manifest in ``raw`` (default: the data root's raw/).
+
+    ``text`` validates a manifest's contents before they are written (``streetlib add``).
+    """
     raw = raw or config.raw_dir()
     path = raw / config.MANIFEST_NAME
-    if not path.is_file():
+    if text is None and not path.is_file():
         raise ManifestError(located(path, None, "no manifest found", "Create it (see README, 'Add a document')."))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(located(path, None, f"not valid TOML ({exc})", "Fix the syntax and rebuild.")) from exc
 
@@ -503,51 +528,323 @@ def read_corpus(raw: Path | None = None) -> Corpus:
     return Corpus(manifest, lines)
 
 
-def add_document(args, *, root: Path | None = None) -> str:
-    """Copy a raw file into ``raw/`` and append its source and document entries to the manifest.
+# -- streetlib add ------------------------------------------------------------------------------
 
-    The new entries are validated with the rest of the manifest; if anything is
-    wrong the manifest and ``raw/`` are restored and the error is raised.
-    Returns the new doc_id.
+ADD_NOTE = "added by streetlib add: review every field, split the file into documents and mark review parts"
+
+
+@dataclass(frozen=True)
+class Added:
+    """What ``streetlib add`` wrote: the new doc_id, the file in raw/ and every field with its evidence."""
+
+    doc_id: str
+    file: str
+    received_as: str
+    facts: dict[str, Fact]
+
+
+def add_document(path: Path, street: str, *, root: Path | None = None, **given: str | None) -> Added:
+    """Copy a raw file into ``raw/`` and append a [[sources]] and a [[documents]] entry to the manifest.
+
+    Every field not ``given`` (street_en, district, district_en, doc_type, published, publisher,
+    title, years, genre, doc_id, url, retrieved) is read from the text (see
+    :mod:`streetlib.inference`), the street's existing manifest entries or the gazetteer. The
+    entries are validated with the rest of the manifest before anything is written; the raw copy
+    and the new manifest are written to a temporary folder in the data root, synced, then moved
+    into place with ``os.replace``: a failed add (bad input, a full disk, an interrupt) leaves
+    ``raw/`` and the manifest exactly as they were.
+
+    Parameters
+    ----------
+    path
+        The raw text as received (UTF-8 with or without BOM, UTF-16, GB18030/GBK; LF or CRLF).
+    street
+        The street's name as the gazetteer or the manifest writes it, e.g. ``新华路街道``.
+    root
+        Data root (default: :func:`streetlib.config.data_root`).
+    **given
+        Overrides, as the command line gives them (strings).
+
+    Returns
+    -------
+    Added
+        The doc_id, the file name in raw/, and each field's value with where it came from.
     """
-    import shutil
-
     raw = config.raw_dir(root)
-    source = Path(args.path)
-    if not source.is_file():
-        raise SourceError(located(source, None, "no such file", "Give the path of the raw text."))
-    target = raw / source.name
-    if target.exists():
+    lexicon = config.lexicon_dir(root)
+    path = Path(path)
+    unknown = sorted(set(given) - set(ADD_FIELDS))
+    if unknown:
+        raise TypeError(f"add_document got unknown fields {unknown}")
+    given = {k: v for k, v in given.items() if v not in (None, "")}
+    if not path.is_file():
+        raise SourceError(located(path, None, "no such file", "Give the path of the raw text."))
+    data = path.read_bytes()
+    if not data.strip():
+        raise SourceError(located(path, None, "the file is empty", "Give the document's text."))
+    encoding, newline = detect_encoding(path, data)
+    # inference reads canonical text (full-width digits and ASCII as ASCII); the raw file is kept as it is
+    lines = [unicodedata.normalize("NFKC", line) for line in split_lines(data.decode(encoding))]
+    manifest = load_manifest(raw)
+    facts = _infer_fields(path, street, lines, manifest, lexicon, given)
+    facts["encoding"] = Fact(encoding, "detected")
+    facts["newline"] = Fact(newline, "detected")
+
+    doc_id = str(facts["doc_id"].value)
+    file = path.name if usable_stem(path.stem) else f"{doc_id}{path.suffix or '.txt'}"
+    target = raw / file
+    listed = any(s.file == file for s in manifest.sources)
+    if target.exists() and not listed and target.read_bytes() == data:
+        raise SourceError(
+            located(
+                target,
+                None,
+                "this very file is in raw/ but not in the manifest (an add interrupted between its two moves?)",
+                "Delete it from raw/ and run add again.",
+            )
+        )
+    if target.exists() or listed:
         raise SourceError(
             located(
                 target, None, "a raw file of that name exists", "Rename the new file; raw files are never replaced."
             )
         )
-    years = [int(y) for y in str(args.years).split("-")]
-    doc_id = args.doc_id or re.sub(r"[^a-z0-9]+", "_", source.stem.lower()).strip("_") or "new_document"
-    if not doc_id[0].isalpha():
-        doc_id = f"doc_{doc_id}"
-    data = source.read_bytes()
-    text = _decode(source, data, "utf-8")
-    n_lines = len(text.split("\n")) - (1 if text.endswith("\n") else 0)
-    entry = (
-        f'\n[[sources]]\nfile = "{source.name}"\nsha256 = "{hashlib.sha256(data).hexdigest()}"\nencoding = "utf-8"\n'
-        f'publisher = "{args.publisher}"\npublished = {dt.date.fromisoformat(args.published).isoformat()}\n'
-        f'published_in = ""\nurl = ""\nnote = "added by streetlib add; review the document entry below"\n'
-        f'\n[[documents]]\ndoc_id = "{doc_id}"\nsource = "{source.name}"\ntitle = "{args.title}"\n'
-        f'street = "{args.street}"\nstreet_en = "{args.street_en}"\ndistrict = "{args.district}"\n'
-        f'district_en = "{args.district_en}"\ndoc_type = "{args.doc_type}"\n'
-        f"year_start = {years[0]}\nyear_end = {years[-1]}\nline_start = 1\nline_end = {n_lines}\n"
-        f'parts = [{{ line_start = 1, line_end = {n_lines}, genre = "{args.genre}" }}]\n'
-    )
-    manifest = raw / config.MANIFEST_NAME
-    before = manifest.read_text(encoding="utf-8")
-    shutil.copyfile(source, target)
+    source_entry, document_entry = _new_entries(file, path.name, data, len(lines), facts)
+    before = manifest.path.read_bytes()
+    text = before.decode("utf-8")
+    text += ("" if text.endswith("\n") else "\n") + "\n" + tomli_w.dumps({"sources": [source_entry]})
+    text += "\n" + tomli_w.dumps({"documents": [document_entry]})
+    load_manifest(raw, text=text)  # the whole manifest, with the new entries, before anything is written
+    _commit(path, target, manifest.path, text, Source(**source_entry))
+    return Added(doc_id, file, path.name if file != path.name else "", facts)
+
+
+ADD_FIELDS = (
+    "street_en",
+    "district",
+    "district_en",
+    "doc_type",
+    "published",
+    "publisher",
+    "title",
+    "years",
+    "genre",
+    "doc_id",
+    "url",
+    "retrieved",
+)
+
+
+def _bad_argument(flag: str, problem: str) -> ManifestError:
+    return ManifestError(f"--{flag.replace('_', '-')}: {problem}")
+
+
+def _infer_fields(
+    path: Path, street: str, lines: list[str], manifest: Manifest, lexicon: Path, given: dict[str, str]
+) -> dict[str, Fact]:
+    """Every manifest field of a new document: given, else read from the text, the manifest or the gazetteer."""
+    facts: dict[str, Fact] = {"street": Fact(street, "given")}
+    for key, value in given.items():
+        facts[key] = Fact(value, "given")
+
+    # place: the street's own manifest entries first (reviewed), then the gazetteer
+    known = {d.street: Place(d.street, d.street_en, d.district, d.district_en) for d in manifest.documents}
     try:
-        manifest.write_text(before + entry, encoding="utf-8")
-        read_corpus(raw)
-    except BaseException:
-        manifest.write_text(before, encoding="utf-8")
-        target.unlink()
-        raise
-    return doc_id
+        place, where = find_place(street, known), "manifest"
+        if place is None:
+            place, where = find_place(street, load_gazetteer(lexicon)), "gazetteer"
+    except ValueError as exc:
+        raise _bad_argument("street", str(exc)) from None
+    if place is not None and place.street.startswith(street) and place.street != street:  # 新华路 → 新华路街道
+        facts["street"] = Fact(place.street, f"{where} ({street})")
+    for key in ("street_en", "district", "district_en"):
+        if key not in facts and place is not None:
+            evidence = where if place.street == street else f"{where} ({place.street})"
+            facts[key] = Fact(getattr(place, key), evidence)
+    missing = [k for k in ("street_en", "district", "district_en") if k not in facts]
+    if missing:
+        near = close_names(street, {**load_gazetteer(lexicon), **known})
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        raise ManifestError(
+            located(
+                lexicon / "gazetteer.csv",
+                None,
+                f"{street!r} is neither in the gazetteer nor in the manifest",
+                f"Check the name (as in 新华路街道 or 张江镇).{hint} Or give "
+                + ", ".join(f"--{k.replace('_', '-')}" for k in missing)
+                + ".",
+            )
+        )
+
+    terms = load_doc_types(lexicon)
+    if "title" not in facts:
+        title = infer_title(lines, terms)
+        if title is None:
+            raise ManifestError(located(path, None, "no title found in the first lines", "Give --title."))
+        facts["title"] = title
+    title = str(facts["title"].value)
+
+    term = infer_doc_type(title, terms)
+    if "doc_type" in facts:
+        if facts["doc_type"].value not in DOC_TYPES:
+            raise _bad_argument("doc_type", f"{facts['doc_type'].value!r} is not one of {', '.join(DOC_TYPES)}")
+        term = next((t for t in terms if t.doc_type == facts["doc_type"].value), None)
+    elif term is not None:
+        facts["doc_type"] = Fact(term.doc_type, f"title word {term.term} (doc_types.csv)")
+    else:
+        raise ManifestError(
+            located(
+                path,
+                None,
+                f"the title {title!r} has no word of data/lexicon/doc_types.csv",
+                f"Give --doc-type (one of {', '.join(DOC_TYPES)}), or add the title word to doc_types.csv.",
+            )
+        )
+    if "genre" in facts:
+        if facts["genre"].value not in GENRES:
+            raise _bad_argument("genre", f"{facts['genre'].value!r} is not one of {', '.join(GENRES)}")
+    else:
+        facts["genre"] = Fact(term.genre if term else "plan", "document type" if term else "default")
+
+    for key in ("published", "retrieved"):
+        if key in facts:
+            try:
+                facts[key] = Fact(parse_date(str(facts[key].value)), "given")
+            except ValueError as exc:
+                raise _bad_argument(key, str(exc)) from None
+    if "published" not in facts:
+        published = infer_published(lines)
+        if published is None:
+            raise ManifestError(
+                located(path, None, "no publication date found in its first or last lines", "Give --published.")
+            )
+        facts["published"] = published
+    if "publisher" not in facts:
+        facts["publisher"] = infer_publisher(lines, street, title) or Fact(
+            street, "assumed (no issuing body in the text)"
+        )
+    if "years" in facts:
+        try:
+            facts["years"] = Fact(parse_years(str(facts["years"].value)), "given")
+        except ValueError as exc:
+            raise _bad_argument("years", str(exc)) from None
+    else:
+        period = infer_period(title, lines, facts["published"].value)  # type: ignore[arg-type]
+        period = period or Fact((facts["published"].value.year,) * 2, "publication year")  # type: ignore[attr-defined]
+        start, end = period.value  # type: ignore[misc]
+        if term is not None and term.years_after:
+            period = Fact((start, end + term.years_after), f"{period.evidence}, + {term.years_after} plan year")
+        facts["years"] = period
+    if "url" in facts and not re.match(r"^https?://\S+$", str(facts["url"].value)):
+        raise _bad_argument("url", f"{facts['url'].value!r} is not an http(s) address")
+
+    taken = {d.doc_id for d in manifest.documents}
+    if "doc_id" in facts:
+        doc_id = str(facts["doc_id"].value)
+        if not DOC_ID_PATTERN.match(doc_id):
+            raise _bad_argument("doc_id", f"{doc_id!r} must be lowercase ASCII snake_case, e.g. xinhua_road_2024")
+        if doc_id in taken:
+            raise _bad_argument("doc_id", f"{doc_id!r} is already in the manifest; choose another")
+    elif (stem := usable_stem(path.stem)) and stem not in taken:
+        facts["doc_id"] = Fact(stem, "file name")
+    else:
+        years = facts["years"].value
+        doc_id = propose_doc_id(str(facts["street_en"].value), years, str(facts["doc_type"].value), taken)  # type: ignore[arg-type]
+        facts["doc_id"] = Fact(doc_id, "street_en, year and doc_type")
+    return facts
+
+
+def _new_entries(
+    file: str, received_as: str, data: bytes, n_lines: int, facts: dict[str, Fact]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    value = {key: fact.value for key, fact in facts.items()}
+    source: dict[str, Any] = {"file": file}
+    if received_as != file:
+        source["received_as"] = received_as
+    source |= {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "encoding": value["encoding"],
+        "newline": value["newline"],
+        "publisher": value["publisher"],
+        "published": value["published"],
+    }
+    source |= {key: value[key] for key in ("url", "retrieved") if key in value}
+    source["note"] = ADD_NOTE
+    start, end = value["years"]
+    document = {
+        "doc_id": value["doc_id"],
+        "source": file,
+        "title": value["title"],
+        "street": value["street"],
+        "street_en": value["street_en"],
+        "district": value["district"],
+        "district_en": value["district_en"],
+        "doc_type": value["doc_type"],
+        "year_start": start,
+        "year_end": end,
+        "line_start": 1,
+        "line_end": n_lines,
+        "parts": [{"line_start": 1, "line_end": n_lines, "genre": value["genre"]}],
+    }
+    return source, document
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    with source.open("rb") as src, target.open("xb") as dst:
+        shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _write_durably(target: Path, text: str) -> None:
+    with target.open("xb") as dst:
+        dst.write(text.encode("utf-8"))
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _sync_dir(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: make the renames themselves durable
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _commit(path: Path, target: Path, manifest: Path, text: str, source: Source) -> None:
+    """Write the raw copy and the new manifest beside the data, check the copy, then move both in.
+
+    Until the first ``os.replace`` nothing under raw/ has changed; if the manifest cannot be moved
+    in after the raw copy, the copy is removed again.
+    """
+    raw = target.parent
+    work: Path | None = None
+    moved = False
+    try:
+        work = Path(tempfile.mkdtemp(prefix=".streetlib-add-", dir=raw.parent))
+        _copy_durably(path, work / target.name)
+        read_source(source, work)  # the copy is whole: sha256, encoding, line ends as recorded
+        _write_durably(work / manifest.name, text)
+        if target.exists():
+            raise SourceError(located(target, None, "appeared during add", "Run add again."))
+        os.replace(work / target.name, target)
+        moved = True
+        os.replace(work / manifest.name, manifest)
+        moved = False
+    except OSError as exc:
+        raise ManifestError(
+            located(
+                raw,
+                None,
+                f"could not add {path.name} ({exc.strerror or exc})",
+                "Nothing was changed: free disk space or fix permissions, then run add again.",
+            )
+        ) from None
+    finally:
+        if moved:  # the manifest did not follow the raw copy: take the copy back out
+            target.unlink(missing_ok=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):  # both files are in place; syncing the folder only hastens durability
+        _sync_dir(raw)

@@ -31,6 +31,49 @@ SOURCE_WORD = {"zh": "资料来源", "en": "Source"}
 PALETTE = ("#1b6a8f", "#d9822b", "#3c8d5a", "#b33951", "#6c5b9b", "#8c6d46", "#5f7a87", "#c9a227")
 
 
+LEGEND_ROWS = 16  # entries per legend column before the legend grows another column
+
+
+def street_palette(streets: Iterable[str]) -> dict[str, str]:
+    """One colour per street, in sorted order, for a corpus of any size.
+
+    Up to eight streets get the house palette. More get HUSL hues (equally spaced, equally saturated)
+    in two lightness levels, a dark and a light one taking turns, so neighbours in a legend differ in
+    both hue and lightness and colours stay apart as the corpus grows.
+
+    >>> street_palette(["古美路街道", "长寿路街道"])
+    {'古美路街道': '#1b6a8f', '长寿路街道': '#d9822b'}
+    """
+    import seaborn as sns
+
+    names = sorted(set(streets))
+    if len(names) <= len(PALETTE):
+        return dict(zip(names, PALETTE, strict=False))
+    k = -(-len(names) // 2)
+    dark = sns.husl_palette(k, l=0.45, s=0.9).as_hex()
+    light = sns.husl_palette(k, h=0.01 + 0.5 / k, l=0.75, s=0.9).as_hex()
+    colours = [c for pair in zip(dark, light, strict=True) for c in pair]
+    return dict(zip(names, colours, strict=False))
+
+
+def rows_height(n_rows: int, *, per_row: float = 0.32, base: float = 1.2, minimum: float = 3.0) -> float:
+    """Figure height (inches) for ``n_rows`` horizontal bars or y-axis labels, never below ``minimum``."""
+    return max(minimum, base + per_row * n_rows)
+
+
+def street_legend(ax, palette: dict[str, str], *, title: str = "街道", loc: str = "lower right") -> None:
+    """A legend of coloured patches, one per street: inside the axes (at ``loc``) for up to eight
+    streets, outside to the right, in as many columns as needed, for more."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colour, label=street) for street, colour in palette.items()]
+    if len(handles) <= len(PALETTE):
+        ax.legend(handles=handles, title=title, loc=loc)
+    else:
+        ncol = -(-len(handles) // LEGEND_ROWS)
+        ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1), ncol=ncol, fontsize=8)
+
+
 def cjk_font_path() -> Path:
     """The bundled CJK font file."""
     return Path(str(files("mplfonts") / "fonts" / FONT_FILE))
@@ -151,7 +194,16 @@ def bar_chart(
         if label in derived:
             bar.set_alpha(0.45)
             bar.set_hatch("//")
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():g}", va="center", fontsize=8)
+        ax.annotate(
+            f"{bar.get_width():g}",
+            xy=(bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            zorder=4,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},  # reference lines pass behind the number
+        )
     ax.set_xlabel(labels.text(xlabel, lang))
     ax.set_title(labels.text(title, lang))
     ax.set_xlim(0, ordered.max() * 1.15)
@@ -250,3 +302,50 @@ def _drawn_area(fig: Figure, renderer) -> Bbox:
             boxes.append(artist.get_window_extent(renderer))
     boxes = [b for b in boxes if b is not None and b.width > 0]
     return Bbox.union(boxes) if boxes else fig.bbox
+
+
+def reference_line(ax, value: float, label: str, *, linestyle: str = "--", axis: str = "x") -> None:
+    """A labelled reference line (in the legend, with its value), drawn behind bars' value labels.
+
+    Two reference lines close together stay readable because their labels are in the legend,
+    not written beside the lines where they would overprint each other or the bars.
+    """
+    draw = ax.axvline if axis == "x" else ax.axhline
+    draw(value, color="#333333", linestyle=linestyle, linewidth=1, zorder=3, label=f"{label}: {value:g}")
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.9, frameon=True, edgecolor="none")
+
+
+def bilingual(zh: str) -> str:
+    """``"中文 · English"``: a figure title in both languages, the English from the glossary."""
+    return f"{zh} · {labels.translate(zh, 'en')}"
+
+
+def source_lines(rows: pd.DataFrame, *, lang: str = "zh") -> str:
+    """Documents and raw lines of the rows a figure draws: ``"doc_id 行 12, 15; other_doc 行 3–40"``.
+
+    ``rows`` needs ``doc_id`` and ``line_start`` (``line_end`` when present). Up to four distinct lines
+    are listed; more are given as a range.
+    """
+    word = {"zh": "行", "en": "lines"}[check_lang(lang)]
+    parts = []
+    for doc_id, group in rows.groupby("doc_id", sort=True):
+        ends = group["line_end"] if "line_end" in group else group["line_start"]
+        lines = sorted({int(x) for x in pd.concat([group["line_start"], ends]).dropna()})
+        if not lines:
+            parts.append(str(doc_id))
+        elif len(lines) <= 4:
+            parts.append(f"{doc_id} {word} {', '.join(map(str, lines))}")
+        else:
+            parts.append(f"{doc_id} {word} {lines[0]}–{lines[-1]}")
+    return "; ".join(parts)
+
+
+def colour_legend(ax, colours: dict[str, str], *, title: str | None = None, loc: str = "lower right") -> None:
+    """A legend with one coloured patch per label, for bars coloured by group.
+
+    Built from explicit patches: legend entries taken from empty bar containers (``ax.barh([], [],
+    color=c, label=…)``) all show the colour cycle's first colour, so a four-street legend reads as one.
+    """
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(facecolor=c, label=label) for label, c in colours.items()], title=title, loc=loc)

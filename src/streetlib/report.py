@@ -17,8 +17,8 @@ up to its stated total is flagged ``report_table_inconsistent``, not repaired.
 from __future__ import annotations
 
 import ast
-import csv
 import re
+from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -27,6 +27,8 @@ import pandas as pd
 
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
+from streetlib.reviewed import read_file
+from streetlib.stage import CorpusContext, DocumentContext, StageResult
 from streetlib.tables import Cell, FoundTable, parse_rows
 from streetlib.tasks import header_flags
 
@@ -173,6 +175,10 @@ def _consistency_flags(doc_id: str, source: str, found: FoundTable) -> list[dict
 
 FIGURE_FILE = "report_figures.csv"
 CHECK_FILE = "report_checks.csv"
+# arithmetic: a total, share or mean recomputed from its parts; restatement: one quantity stated
+# twice; by_construction: holds because a derived value was chosen to make it hold (one check)
+CHECK_KINDS = ("arithmetic", "restatement", "by_construction")
+VERDICTS = ("holds", "does not hold", "cannot be decided")
 DISTRIBUTION_CAPTION = re.compile(r"^(图\d+)\s*(?P<what>.+?)企业街道分布$")
 # a street segment starts after a delimiter: 延吉东路(图们路-松花江路) in "其次是延吉东路(…)"
 SEGMENT = re.compile(r"(?:^|[,、和是])(?P<segment>[^,、和是()]{2,5}路\([^()]*\))")
@@ -180,12 +186,12 @@ TOTAL_IN = re.compile(r"在(?P<total>\d+)家")
 COUNT = re.compile(r"(?P<count>\d+)家")
 
 
-def _reviewed_rows(path: Path, doc_id: str):
-    """``(row number in the file, row)`` of a reviewed CSV's rows for ``doc_id`` (row 1 is the header)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row_no, row in enumerate(csv.DictReader(handle), start=2):
-            if row["doc_id"] == doc_id:
-                yield row_no, row
+def _reviewed_rows(path: Path, doc_ids: str | Collection[str]):
+    """``(row number in the file, row)`` of a reviewed CSV's rows for ``doc_ids`` (row 1 is the header)."""
+    doc_ids = {doc_ids} if isinstance(doc_ids, str) else set(doc_ids)
+    for row_no, row in read_file(path):
+        if row["doc_id"] in doc_ids:
+            yield row_no, row
 
 
 def stated_figures(path: Path, lines: list[str], doc_id: str) -> list[dict]:
@@ -325,13 +331,19 @@ def _round(x: float, decimals: int) -> float:
     return float(Decimal(str(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
-def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) -> tuple[list[dict], dict[str, float]]:
-    """Bars a faithful figure needs that the text leaves implicit, and the values the checks use."""
+def derived_figures(
+    stated: list[dict], report_rows: list[dict], doc_id: str
+) -> tuple[list[dict], dict[str, float], dict[str, tuple[int, int]]]:
+    """Bars a faithful figure needs that the text leaves implicit, the values the checks use, and
+    the raw lines (first, last) each value was read from."""
     value = {r["key"]: r["value"] for r in stated}
     env = dict(value)
+    where = {r["key"]: (r["line_start"], r["line_start"]) for r in stated if r["line_start"] is not None}
     table = pd.DataFrame(report_rows)
     derived = []
-    if not table.empty:
+    shop_columns = {"area_m2", "rent_yuan_month", "rent_per_m2_yuan_month"}
+    # the rent table as the report prints it; a table read with other columns gives no derived values
+    if not table.empty and shop_columns <= set(table.loc[table["table_id"] == "表1", "column"]):
         shops = table[(table["table_id"] == "表1") & ~table["is_summary"]].pivot(
             index="row_label", columns="column", values="value"
         )
@@ -339,6 +351,11 @@ def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) ->
             "value_raw"
         ]
         priced = shops.dropna(subset=["rent_yuan_month"])
+        table1 = table[(table["table_id"] == "表1") & ~table["is_summary"]]
+        table1_lines = (int(table1["line_start"].min()), int(table1["line_end"].max()))
+        where |= dict.fromkeys(
+            ["sum_area_priced", "sum_rent_priced", "mean_rate_priced", "max_rate_priced"], table1_lines
+        )
         env |= {
             "sum_area_priced": float(priced["area_m2"].sum()),
             "sum_rent_priced": float(priced["rent_yuan_month"].sum()),
@@ -347,12 +364,15 @@ def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) ->
         }
         for street, group in priced.groupby(address.reindex(priced.index)):
             env[f"mean_rate_{street}"] = float(group["rent_per_m2_yuan_month"].mean())
+            where[f"mean_rate_{street}"] = table1_lines
         summary = table[table["is_summary"]]
         if len(summary):
             env["table1_summary_rate"] = float(summary["value"].iloc[0])
+            where["table1_summary_rate"] = (int(summary["line_start"].iloc[0]), int(summary["line_end"].iloc[0]))
         services = table[table["table_id"] == "表2"]
         for row in services.itertuples():
             env[f"table2_{row.row_label}_{row.column}"] = row.value
+            where[f"table2_{row.row_label}_{row.column}"] = (int(row.line_start), int(row.line_end))
     if {"fig1_service", "fig2_trade", "fig2_tech", "fig2_culture"} <= set(value):
         other = value["fig1_service"] - value["fig2_trade"] - value["fig2_tech"] - value["fig2_culture"]
         derived.append(
@@ -376,6 +396,8 @@ def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) ->
         if len(candidates) == 1:
             n = candidates[0]
             env["implied_fig3_total"] = n
+            share_lines = [where[f"{k}_share"] for k in ("fig3_catering", "fig3_supermarket") if f"{k}_share" in where]
+            where["implied_fig3_total"] = (min(a for a, _ in share_lines), max(b for _, b in share_lines))
             listed = sum(value[k] for k in value if k.startswith("fig3_") and not k.endswith(("_share", "_total")))
             derived.append(
                 _derived(
@@ -399,7 +421,7 @@ def derived_figures(stated: list[dict], report_rows: list[dict], doc_id: str) ->
                     "implied total minus the listed classes (美容美发 included)",
                 )
             )
-    return derived, env
+    return derived, env, where
 
 
 def _derived(figure, key, label, value, unit, doc_id, note) -> dict:
@@ -417,11 +439,27 @@ def _derived(figure, key, label, value, unit, doc_id, note) -> dict:
     }
 
 
-def run_checks(path: Path, env: dict[str, float], stated: list[dict], doc_id: str) -> list[dict]:
-    """Evaluate each reviewed check: claim, stated value, recomputed value, verdict."""
-    line_of = {r["key"]: r["line_start"] for r in stated}
+def run_checks(
+    path: Path, env: dict[str, float], where: dict[str, tuple[str, int, int]], doc_ids: Collection[str]
+) -> list[dict]:
+    """Evaluate the reviewed checks of the documents ``doc_ids``, in file order: claim, stated value,
+    recomputed value, verdict.
+
+    ``env`` holds every number a check may name (stated figures of any document, values derived
+    from the report's tables) and ``where`` the document and raw lines each was read from. The
+    verdict is ``holds`` when the recomputed value equals the stated one at its stated precision
+    (or reaches it, for a stated lower bound), ``does not hold`` otherwise, and ``cannot be decided``
+    when the reviewed row says why the text does not fix the definition or base the check needs.
+
+    Raises
+    ------
+    BuildError
+        If a check names an unknown number or an unknown kind, or compares more than two documents.
+    """
     rows = []
-    for row_no, row in _reviewed_rows(path, doc_id):
+    for row_no, row in _reviewed_rows(path, doc_ids):
+        doc_id = row["doc_id"]
+        names = [row["stated_key"], *_names(row["formula"])]
         try:
             stated_value = env[row["stated_key"]]
             recomputed = _evaluate(row["formula"], env)
@@ -429,26 +467,58 @@ def run_checks(path: Path, env: dict[str, float], stated: list[dict], doc_id: st
             raise BuildError(
                 located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
             ) from exc
+        if row["kind"] not in CHECK_KINDS:
+            raise BuildError(located(path, row_no, f"unknown kind {row['kind']!r}", f"Use one of {CHECK_KINDS}."))
+        own, other = _check_lines(names, where, doc_id)
+        if len(other) > 1:
+            raise BuildError(
+                located(path, row_no, f"the check uses numbers of {sorted(other)}", "Compare at most two documents.")
+            )
         decimals = int(row["decimals"])
         tolerance = 0.5 * 10**-decimals + 1e-9
         if row["bound"] == "at_least":  # "60%以上": a lower bound
             holds = recomputed >= stated_value - tolerance
         else:
             holds = abs(_round(recomputed, decimals) - stated_value) <= tolerance
+        undecidable = row["undecidable_because"].strip()
+        other_doc, other_lines = next(iter(other.items()), (None, [None]))
         rows.append(
             {
                 "doc_id": doc_id,
                 "claim": row["claim"],
-                "line_start": line_of.get(row["stated_key"]),
+                "kind": row["kind"],
+                "line_start": min(own, default=None),
+                "line_end": max(own, default=None),
+                "other_doc_id": other_doc,
+                "other_line_start": min(other_lines),
+                "other_line_end": max(other_lines),
                 "stated": stated_value,
                 "recomputed": round(recomputed, 4),
                 "difference": round(stated_value - recomputed, 4),
-                "verdict": "holds" if holds else "does not hold",
+                "verdict": "cannot be decided" if undecidable else ("holds" if holds else "does not hold"),
+                "reason": undecidable or None,
                 "formula": row["formula"],
                 "note": row["note"] or None,
             }
         )
     return rows
+
+
+def _names(formula: str) -> list[str]:
+    return [n.id for n in ast.walk(ast.parse(formula, mode="eval")) if isinstance(n, ast.Name)]
+
+
+def _check_lines(
+    names: list[str], where: dict[str, tuple[str, int, int]], doc_id: str
+) -> tuple[list[int], dict[str, list[int]]]:
+    """Raw lines of the numbers a check uses: those of ``doc_id``, and those of other documents."""
+    own: list[int] = []
+    other: dict[str, list[int]] = {}
+    for name in names:
+        if name in where:
+            doc, first, last = where[name]
+            (own if doc == doc_id else other.setdefault(doc, [])).extend([first, last])
+    return own, other
 
 
 def _evaluate(formula: str, env: dict[str, float]) -> float:
@@ -466,3 +536,71 @@ def _evaluate(formula: str, env: dict[str, float]) -> float:
         raise ValueError(f"unsupported expression in {formula!r}")
 
     return value(node)
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: a research report's tables and the numbers behind its figures; for any other document,
+    the numbers the reviewed file states for it (a check may compare them with the report's)."""
+    doc_id, source = ctx.doc_id, ctx.source
+    stated = stated_figures(ctx.reviewed / FIGURE_FILE, ctx.source_lines, doc_id)
+    if ctx.doc.doc_type != "research_report":
+        return StageResult({"report_figures": _one_line(stated)})
+    moved = {r.title_line: (r.line_start, r.line_end) for r in ctx.doc.relocated_tables}
+    # only tables of the report kind (the header lexicon's table_kind)
+    found = [f for f in ctx.source_tables() if f.kind == "report"]
+    tables, flags = report_tables(doc_id, source, ctx.table_titles, moved, found)
+    distributions, distribution_flags = distribution_figures(ctx.regions, doc_id, source, ctx.source_lines)
+    stated += distributions
+    flags += distribution_flags
+    derived, _, _ = derived_figures(stated, tables, doc_id)
+    return StageResult({"report_tables": tables, "report_figures": _one_line(stated + derived)}, flags)
+
+
+def extract_checks(ctx: CorpusContext) -> StageResult:
+    """Corpus stage: every reviewed check, over the numbers of all documents (a check may compare two)."""
+    figures = _records(ctx.tables["report_figures"])
+    tables = _records(ctx.tables["report_tables"])
+    env: dict[str, float] = {}  # every number a check may name, with the document and lines it was read from
+    where: dict[str, tuple[str, int, int]] = {}
+    for doc in sorted(ctx.documents, key=lambda d: d.doc_type != "research_report"):
+        stated = [r for r in figures if r["doc_id"] == doc.doc_id and r["kind"] == "stated"]
+        if doc.doc_type == "research_report":
+            rows = [r for r in tables if r["doc_id"] == doc.doc_id]
+            _, doc_env, doc_where = derived_figures(stated, rows, doc.doc_id)
+        else:
+            doc_env = {r["key"]: r["value"] for r in stated}
+            doc_where = {r["key"]: (r["line_start"], r["line_start"]) for r in stated}
+        env |= doc_env
+        where |= {key: (doc.doc_id, *(int(n) for n in span)) for key, span in doc_where.items()}
+    checks = run_checks(ctx.reviewed / CHECK_FILE, env, where, [d.doc_id for d in ctx.documents])
+    source_of = {d.doc_id: d.source for d in ctx.documents}
+    flags = [
+        quality_flag(
+            c["doc_id"],
+            source_of[c["doc_id"]],
+            c["line_start"],
+            c["line_end"],
+            "report_claim_inconsistent" if c["verdict"] == "does not hold" else "report_claim_undecided",
+            f"{c['stated']:g}",
+            f"{c['claim']}: recomputed {c['recomputed']:g} ({c['formula']})"
+            + (
+                f"; other document {c['other_doc_id']}, lines {c['other_line_start']}-{c['other_line_end']}"
+                if c["other_doc_id"]
+                else ""
+            )
+            + (f"; cannot be decided: {c['reason']}" if c["reason"] else ""),
+        )
+        for c in checks
+        if c["verdict"] != "holds"
+    ]
+    return StageResult({"report_checks": checks}, flags)
+
+
+def _one_line(rows: list[dict]) -> list[dict]:
+    """A stated number sits on one raw line."""
+    return [{**row, "line_end": row.get("line_end", row["line_start"])} for row in rows]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None, not NaN, for empty cells (as the stages wrote them)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

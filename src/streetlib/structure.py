@@ -51,6 +51,8 @@ from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.manifest import Document
 from streetlib.numbers import chinese_numeral
+from streetlib.stage import CorpusContext, DocumentContext, StageResult
+from streetlib.tables import HeaderLexicon, table_line_flags
 
 # a well-formed Chinese numeral 1-99 (一, 十, 十二, 二十, 二十三): "一一、" or "十十、" is no heading marker
 _CN = "(?:[二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"
@@ -177,10 +179,20 @@ def _is_major_heading(text: str) -> bool:
     return bool(found and found[0] <= MAJOR_RANK)
 
 
-def segment_document(doc: Document, lines: list[str], boilerplate: list[tuple[re.Pattern[str], str]]) -> list[Region]:
-    """Split a document's (errata-applied) raw lines into regions, in line order."""
+def segment_document(
+    doc: Document,
+    lines: list[str],
+    boilerplate: list[tuple[re.Pattern[str], str]],
+    *,
+    headers: HeaderLexicon | None = None,
+) -> list[Region]:
+    """Split a document's (errata-applied) raw lines into regions, in line order.
+
+    Table lines are recognised by their shape (:func:`streetlib.tables.table_line_flags`,
+    with the header lexicon ``headers``).
+    """
     texts = [normalise(line) for line in lines]
-    kinds = _line_kinds(texts, [line.rstrip().endswith("|") or line.strip() == "|" for line in lines])
+    kinds = _line_kinds(texts, table_line_flags(texts, headers))
     for i, text in enumerate(texts):
         if kinds[i] == "text":
             kinds[i] = next((kind for pattern, kind in boilerplate if pattern.search(text)), "text")
@@ -500,3 +512,40 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
     out["duplicate_of"] = duplicate_of
     out["is_duplicate"] = out["duplicate_of"].notna()
     return out
+
+
+def extract(ctx: DocumentContext) -> StageResult:
+    """Stage: the document's regions (left on ``ctx`` for later stages), sections, paragraphs and flags."""
+    ctx.regions = segment_document(ctx.doc, ctx.lines, ctx.lexicon.boilerplate, headers=ctx.lexicon.table_headers)
+    sections, paragraphs, flags = sections_and_paragraphs(ctx.doc, ctx.regions)
+    regions = [
+        {
+            "doc_id": r.doc_id,
+            "region_id": f"{r.doc_id}:r{k:04d}",
+            "kind": r.kind,
+            "line_start": r.line_start,
+            "line_end": r.line_end,
+            "text": r.text or None,
+        }
+        for k, r in enumerate(ctx.regions, start=1)
+    ]
+    return StageResult({"regions": regions, "sections": sections, "paragraphs": paragraphs}, flags)
+
+
+def extract_duplicates(ctx: CorpusContext) -> StageResult:
+    """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
+    paragraphs = mark_duplicates(ctx.tables["paragraphs"])
+    source_of = {d.doc_id: d.source for d in ctx.documents}
+    flags = [
+        quality_flag(
+            row.doc_id,
+            source_of[row.doc_id],
+            row.line_start,
+            row.line_end,
+            "duplicate_paragraph",
+            row.text[:40],
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
+        )
+        for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
+    ]
+    return StageResult({"paragraphs": paragraphs.to_dict("records")}, flags)
