@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from streetlib import demography, periods, rent
+from streetlib import concordance, demography, periods, rent
 
 
 def figure(street, measure, value, *, basis="unstated", as_of="2021-03-01", line=1, doc="doc_a", unit="人"):
@@ -84,15 +84,6 @@ def test_age_structures_lists_every_street_that_allows_it(population: pd.DataFra
     assert third["base"].unique().tolist() == ["actual"] and third["count"].tolist() == [1500, 500]
 
 
-def test_wilson_interval_by_hand() -> None:
-    # 0 of 10: upper = (z²/n) / (1 + z²/n) = 0.38415 / 1.38415
-    assert demography.wilson_interval(0, 10) == pytest.approx((0.0, 0.27753), abs=1e-5)
-    # 5 of 10: centre 0.5, half = z/(1+z²/n) * sqrt(0.025 + z²/400) = 1.95996/1.38415 * sqrt(0.034604) = 0.26341
-    assert demography.wilson_interval(5, 10) == pytest.approx((0.23659, 0.76341), abs=1e-5)
-    with pytest.raises(ValueError):
-        demography.wilson_interval(11, 10)
-
-
 def test_difference_interval_reproduces_newcombe() -> None:
     # Newcombe (1998), Statistics in Medicine 17:873, method 10, example 56/70 vs 48/80: +0.0524 to +0.3339
     diff, low, high = demography.difference_interval(56, 70, 48, 80)
@@ -102,7 +93,7 @@ def test_difference_interval_reproduces_newcombe() -> None:
 
 def test_overlapping_intervals_do_not_mean_no_difference() -> None:
     # 60/100 vs 45/100: separate Wilson intervals overlap, the difference interval excludes 0
-    a, b = demography.wilson_interval(60, 100), demography.wilson_interval(45, 100)
+    a, b = concordance.wilson(60, 100), concordance.wilson(45, 100)
     assert a[0] < b[1]
     assert demography.difference_interval(60, 100, 45, 100)[1] > 0
 

@@ -67,7 +67,9 @@ def test_the_student_copy_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("STREETLIB_FIGURES", str(tmp_path / "figures"))
     monkeypatch.setenv("STREETLIB_CACHE", str(tmp_path / "cache"))
     student = nbformat.read(teaching.write_student_version(target=tmp_path / "s.ipynb"), as_version=4)
-    NotebookClient(student, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}).execute()
+    # run where students run it: in the project's teaching/ folder (the data folder is found from there)
+    where = {"metadata": {"path": teaching.STUDENT_NOTEBOOK.parent}}
+    NotebookClient(student, timeout=300, kernel_name="python3", resources=where).execute()
     assert list((tmp_path / "figures").glob("05_*.png"))
 
 

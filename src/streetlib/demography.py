@@ -4,14 +4,16 @@
 * :func:`age_structure` does it for any street of the ``population`` table, on one date and
   one stated base, and refuses figures that disagree instead of mixing them.
 * :func:`ageing_indicators` computes the rates a demographer reports; :func:`ageing_profile`
-  gives them for a street with exact intervals (Poisson for rare counts such as centenarians).
+  gives them for a street with intervals (Wilson for shares, exact Poisson for rare counts such as
+  centenarians).
 * :func:`compare_with_reference` sets a street's rates beside official figures of the same
   basis, and says "untested" where no official figure exists (never a figure from memory).
-* :func:`wilson_interval` and :func:`difference_interval` are the intervals for shares and for
-  the difference of two shares (Newcombe's method 10).
-* :func:`attention_share` measures how much of a text is about a theme (share of
-  paragraphs that name any term of a dictionary), with a percentile bootstrap
-  interval over paragraphs. It is a dictionary measure, independent of any topic model.
+* :func:`difference_interval` is the interval for the difference of two shares (Newcombe's method 10).
+* :func:`attention` measures how much of a text is about a theme: the share of its
+  sentences that name any term of a dictionary, with a Wilson interval widened by the
+  design effect of chapters (:func:`streetlib.concordance.wilson`). It is a dictionary measure, independent
+  of any topic model. :func:`mention_shares` is the simpler paragraph share of notebook 05 (a teaching
+  measure); :func:`attention_share` the older paragraph bootstrap.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from streetlib import config
+from streetlib.concordance import wilson
 
 
 def age_bands(older_than: Mapping[int, float], total: float) -> pd.DataFrame:
@@ -86,6 +89,56 @@ def mentions(texts: Iterable[str], terms: Iterable[str]) -> np.ndarray:
     return np.array([any(term in text for term in terms) for text in texts], dtype=bool)
 
 
+def attention(
+    sentences: pd.DataFrame,
+    terms: Iterable[str],
+    *,
+    by: str | list[str],
+    cluster: str = "chapter_id",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Share of sentences naming any term, per group, with a Wilson interval that respects clustering.
+
+    Sentences of one chapter (``cluster``) are not independent: a chapter on elderly care names the
+    terms sentence after sentence. The design effect ``deff`` is the ratio of the cluster-robust variance
+    of the share (ratio estimator over clusters) to the binomial variance, floored at 1; the Wilson interval
+    is computed on the effective size ``n_eff = sentences / deff``. Where no variance can be estimated (fewer
+    than two clusters, or a share of 0 or 1), ``deff`` is 1 and the interval is the plain Wilson interval.
+
+    Returns
+    -------
+    DataFrame indexed by ``by`` with ``documents``, ``clusters``, ``sentences``, ``mentioning``, ``share``,
+    ``deff``, ``n_eff``, ``ci_low`` and ``ci_high``.
+    """
+    frame = sentences.assign(_hit=mentions(sentences["text"], terms))
+    rows = {}
+    for key, group in frame.groupby(by, observed=True, sort=True):
+        n, hits = len(group), int(group["_hit"].sum())
+        share = hits / n
+        per_cluster = group.groupby(cluster, observed=True)["_hit"].agg(["sum", "size"])
+        c = len(per_cluster)
+        deff = 1.0
+        if c >= 2 and 0 < share < 1:
+            residual = per_cluster["sum"] - share * per_cluster["size"]
+            robust = c / (c - 1) * float((residual**2).sum()) / n**2
+            deff = max(1.0, robust / (share * (1 - share) / n))
+        low, high = wilson(share * n / deff, n / deff, level=level)
+        rows[key] = {
+            "documents": group["doc_id"].nunique() if "doc_id" in group else np.nan,
+            "clusters": c,
+            "sentences": n,
+            "mentioning": hits,
+            "share": share,
+            "deff": deff,
+            "n_eff": n / deff,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.names = [by] if isinstance(by, str) else by
+    return out
+
+
 def attention_share(
     paragraphs: pd.DataFrame,
     terms: Iterable[str],
@@ -95,7 +148,10 @@ def attention_share(
     seed: int = 0,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Share of paragraphs naming any term, per group, with a bootstrap interval.
+    """Share of paragraphs naming any term, per group, with a bootstrap interval over paragraphs.
+
+    Kept for notebook 05's teaching exercise; it treats paragraphs as independent draws, which they
+    are not within one document. For analysis use :func:`attention` (sentences, clustered by chapter).
 
     Paragraphs are resampled with replacement within each group (``n_boot``
     times, generator seeded with ``seed``); the interval is the central ``level``
@@ -130,23 +186,6 @@ AGE_MEASURE = re.compile(r"^age_(\d+)_plus$")
 BASIS_NAMES = {"hukou": "户籍", "resident": "常住", "present": "现有人口", "all": "总人口", "unstated": "未说明"}
 
 
-def wilson_interval(hits: float, n: float, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a share ``hits / n`` (stays inside [0, 1] for small counts).
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is not positive or ``hits`` is outside ``[0, n]``.
-    """
-    if n <= 0 or not 0 <= hits <= n:
-        raise ValueError(f"a share needs 0 <= hits <= n and n > 0, got {hits} of {n}")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
-    p = hits / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
-
-
 def difference_interval(
     hits_a: float, n_a: float, hits_b: float, n_b: float, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -161,8 +200,8 @@ def difference_interval(
     ``(difference, low, high)``.
     """
     p_a, p_b = hits_a / n_a, hits_b / n_b
-    low_a, high_a = wilson_interval(hits_a, n_a, level)
-    low_b, high_b = wilson_interval(hits_b, n_b, level)
+    low_a, high_a = wilson(hits_a, n_a, level=level)
+    low_b, high_b = wilson(hits_b, n_b, level=level)
     diff = p_a - p_b
     low = diff - np.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
     high = diff + np.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
@@ -333,7 +372,7 @@ def ageing_profile(
                 )
             )
             continue
-        low, high = wilson_interval(hits, n, level)
+        low, high = wilson(hits, n, level=level)
         out.append((measure, hits, n, 100 * hits / n, 100 * low, 100 * high, "%", "Wilson"))
     frame = pd.DataFrame(
         out, columns=["measure", "numerator", "denominator", "value", "ci_low", "ci_high", "unit", "method"]
@@ -418,7 +457,7 @@ def mention_shares(
     rows = {}
     for key, group in paragraphs.assign(_hit=hit).groupby(by, observed=True, sort=True):
         n, k = len(group), int(group["_hit"].sum())
-        low, high = wilson_interval(k, n, level)
+        low, high = wilson(k, n, level=level)
         rows[key] = {
             "documents": group["doc_id"].nunique(),
             "paragraphs": n,
