@@ -228,3 +228,14 @@ def test_mention_shares_counts_paragraphs_and_documents() -> None:
     assert table.loc["甲", ["documents", "paragraphs", "mentioning"]].tolist() == [2, 4, 2]
     assert table.loc["甲", "share"] == 0.5
     assert (table.loc["乙", "ci_low"], table.loc["乙", "ci_high"]) == pytest.approx((0.0, 0.79346), abs=1e-5)
+
+
+def test_pairwise_differences_reads_the_difference_interval() -> None:
+    shares = pd.DataFrame({"doc": ["x", "y", "z"], "share": [0.6, 0.45, 0.5], "n_eff": [100, 100, 100]})
+    table = demography.pairwise_differences(shares, label="doc")
+    assert list(zip(table["a"], table["b"], strict=True)) == [("x", "y"), ("x", "z"), ("y", "z")]
+    first = table.iloc[0]
+    assert first["difference"] == pytest.approx(0.15)
+    # the 60/100 vs 45/100 case above: overlapping own intervals, difference interval above 0
+    assert bool(first["excludes_zero"]) and first["ci_low"] > 0
+    assert not table.iloc[1]["excludes_zero"] and not table.iloc[2]["excludes_zero"]

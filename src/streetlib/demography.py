@@ -469,3 +469,28 @@ def mention_shares(
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = [by] if isinstance(by, str) else by
     return out
+
+
+def pairwise_differences(
+    shares: pd.DataFrame, *, label: str, n: str = "n_eff", share: str = "share", level: float = 0.95
+) -> pd.DataFrame:
+    """Every pair of groups: difference of shares with Newcombe's interval, and whether it excludes 0.
+
+    Two groups differ when the interval of their difference excludes 0, not when their own intervals fail to
+    overlap. ``n`` names the column of (effective) sizes, e.g. the design-adjusted ``n_eff`` of :func:`attention`.
+
+    Returns
+    -------
+    DataFrame with ``a``, ``b`` (values of ``label``), ``difference`` (a - b), ``ci_low``, ``ci_high`` and
+    ``excludes_zero``, largest absolute difference first.
+    """
+    rows = []
+    items = list(shares[[label, share, n]].itertuples(index=False))
+    for i, (a, share_a, n_a) in enumerate(items):
+        for b, share_b, n_b in items[i + 1 :]:
+            diff, low, high = difference_interval(share_a * n_a, n_a, share_b * n_b, n_b, level)
+            rows.append({"a": a, "b": b, "difference": diff, "ci_low": low, "ci_high": high})
+    out = pd.DataFrame(rows, columns=["a", "b", "difference", "ci_low", "ci_high"])
+    out["excludes_zero"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    order = out["difference"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
