@@ -364,7 +364,12 @@ SPECS: dict[str, TableSpec] = {
                     "date",
                     "Reference date (31 December for the ageing bulletins, 2020-11-01 for the census).",
                 ),
-                Column("basis", POPULATION_BASES, "hukou (户籍) or resident (常住, census).", required=True),
+                Column(
+                    "basis",
+                    POPULATION_BASES,
+                    "hukou (户籍), resident (常住, census), or unstated where the source names no base.",
+                    required=True,
+                ),
                 Column(
                     "measure",
                     "string",
