@@ -403,7 +403,7 @@ def split_tables(cells: list[Cell], source: str, headers: HeaderLexicon | None =
 
 def _shape_header(
     cells: list[Cell], headers: HeaderLexicon
-) -> tuple[int, list[tuple[str, Cell]], list[tuple[int, str, str]], int] | None:
+) -> tuple[int, list[tuple[str, Cell]], list[tuple[int, int, str, str]], int] | None:
     """A header found by shape when its words are not all known (see :func:`keyed_grid`): the cells before
     the first row key ``1``, when every row that follows has as many cells. The first column holds the row
     keys (its word read as 序号); an unknown word names its own column."""
@@ -418,7 +418,8 @@ def _shape_header(
         name = "seq" if position == 1 else headers.column(cell.text) or cell.text
         header.append((f"{cell.text}@{position}" if name in {n for n, _ in header} else name, cell))
     first = cells.index(next(c for c in cells if c.text == "1"))
-    return 0, header, [(cells[0].line, cells[0].text, "header found by shape (rows numbered 1, 2, …)")], first
+    note = (cells[0].line, cells[0].last_line, cells[0].text, "header found by shape (rows numbered 1, 2, …)")
+    return 0, header, [note], first
 
 
 def _read_header(
@@ -727,10 +728,11 @@ def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> 
     """Tables of the row layout: a header line, then its rows; a new header line starts a new table."""
     tables: list[Table] = []
     rows = list(rows)
-    notes: list[tuple[int, str, str]] = []
+    notes: list[tuple[int, int, str, str]] = []  # (first line, last line, found, note), as Table.notes
     for k in range(len(rows) - 1, 0, -1):  # a header row whose cells continue on the next line: one header
         if joined := _joined_header(rows[k - 1], rows[k], headers):
-            notes.append((rows[k - 1][0].line, " / ".join(f"{a.text}+{b.text}" for a, b in joined), HEADER_TWO_LINES))
+            found = " / ".join(f"{a.text}+{b.text}" for a, b in joined)
+            notes.append((rows[k - 1][0].line, rows[k][0].last_line, found, HEADER_TWO_LINES))
             rows[k - 1 : k + 1] = [[Cell(a.text + b.text, a.line, b.line) for a, b in joined]]
     for row in rows:
         known = [headers.column(c.text) for c in row]
