@@ -41,9 +41,9 @@ def test_an_analysed_document_missing_from_the_documents_table_is_an_error() -> 
 def test_describe_names_every_street_left_out_with_the_reason() -> None:
     line = scope.describe(DOCS, ["changbai_plan", "changbai_sap"], reason="no plan paragraphs")
     assert line == (
-        "analysed: 1 of 4 streets (2 documents); not analysed (no plan paragraphs): 古美路街道, 安亭镇, 真如镇街道"
+        "analysed: 1 of 4 streets (2 documents): 长白新村街道; "
+        "not analysed (no plan paragraphs): 古美路街道, 安亭镇, 真如镇街道"
     )
-    assert (
-        scope.describe(DOCS, DOCS["doc_id"], reason="x")
-        == "analysed: 4 of 4 streets (5 documents); every street analysed"
+    assert scope.describe(DOCS, DOCS["doc_id"], reason="x") == (
+        "analysed: 4 of 4 streets (5 documents): 古美路街道, 安亭镇, 真如镇街道, 长白新村街道; every street analysed"
     )

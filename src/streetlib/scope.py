@@ -47,16 +47,17 @@ def not_analysed(documents: pd.DataFrame, analysed: Iterable[str], *, reason: st
 
 
 def describe(documents: pd.DataFrame, analysed: Iterable[str], *, reason: str) -> str:
-    """One line for a notebook's output: the streets analysed and every street left out, by name.
+    """One line for a notebook's output: every street, analysed or left out, by name.
 
     >>> docs = pd.DataFrame({"doc_id": ["a1", "a2", "b1"], "street": ["甲街道", "甲街道", "乙街道"]})
     >>> describe(docs, ["a1"], reason="no plan paragraphs")
-    'analysed: 1 of 2 streets (1 documents); not analysed (no plan paragraphs): 乙街道'
+    'analysed: 1 of 2 streets (1 documents): 甲街道; not analysed (no plan paragraphs): 乙街道'
     """
     used = set(analysed)
     left = not_analysed(documents, used, reason=reason)
+    covered = sorted(set(documents.loc[documents["doc_id"].isin(used), "street"]))
     n_streets = documents["street"].nunique()
-    line = f"analysed: {n_streets - len(left)} of {n_streets} streets ({len(used)} documents)"
+    line = f"analysed: {len(covered)} of {n_streets} streets ({len(used)} documents): {', '.join(covered)}"
     if left.empty:
         return line + "; every street analysed"
     return f"{line}; not analysed ({reason}): {', '.join(left['street'])}"
