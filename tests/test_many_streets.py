@@ -28,8 +28,9 @@ from streetlib.cli import main
 N_NEW = 30
 NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ORIGINAL_STREETS = ("古美路街道", "新江湾城街道", "长寿路街道", "长白新村街道")
-# Seconds measured on the 34-street corpus (2 shared cores, warm model cache): a notebook much slower than the
-# others carries the many_streets marker, so `pytest -m "not many_streets"` can leave it out (make test runs it).
+# A notebook much slower than the others on the 34-street corpus carries the many_streets marker, so
+# `pytest -m "not many_streets"` can leave it out (make test runs it). Measured on 2 shared cores: notebook 01 takes
+# 241 s with a cold model cache (a fresh clone) and 6 s once .cache/streetlib holds its fits; the others 2-30 s.
 MANY_STREETS_SLOW = {"01_topic_models"}
 # Notebook 02's elderly-attention section drops the streets whose paragraphs are all duplicates without naming
 # them; the notebook is being edited on the demography branch.
