@@ -1,14 +1,17 @@
-"""A corpus of many streets: colours, sizes and legends adapt, and notebook 00 shows every street.
+"""A corpus of many streets: colours, sizes and legends adapt, and every notebook shows every street.
 
 The 30-street corpus is made the way a research group would make it: copies of a small fixture
 document, each rewritten for one real street of the gazetteer, added with the short form
-``streetlib add PATH --street NAME`` and built once.
+``streetlib add PATH --street NAME`` and built once; every notebook then runs on it and must show
+each street, or name it among the streets it cannot analyse (``streetlib.scope``).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import shutil
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -23,7 +26,15 @@ from streetlib import config, plotting
 from streetlib.cli import main
 
 N_NEW = 30
-NOTEBOOK = config.PROJECT_ROOT / "notebooks" / "00_corpus_overview.ipynb"
+NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ORIGINAL_STREETS = ("古美路街道", "新江湾城街道", "长寿路街道", "长白新村街道")
+# A notebook much slower than the others on the 34-street corpus carries the many_streets marker, so
+# `pytest -m "not many_streets"` can leave it out (make test runs it). Measured on 2 shared cores: notebook 01 takes
+# 241 s with a cold model cache (a fresh clone) and 6 s once .cache/streetlib holds its fits; the others 2-30 s.
+MANY_STREETS_SLOW = {"01_topic_models"}
+# Notebook 02's elderly-attention section drops the streets whose paragraphs are all duplicates without naming
+# them; the notebook is being edited on the demography branch.
+NOT_YET = {"02_age_structure": "02 drops streets whose paragraphs are all duplicates without naming them"}
 
 
 def test_the_house_palette_serves_up_to_eight_streets_in_sorted_order() -> None:
@@ -74,8 +85,8 @@ def gazetteer_streets(n: int) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def thirty_streets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
     root = tmp_path_factory.mktemp("thirty") / "data"
-    for sub in ("raw", "reviewed", "lexicon", "external"):
-        shutil.copytree(REAL_DATA / sub, root / sub)
+    for sub in sorted(p.name for p in REAL_DATA.iterdir() if p.is_dir() and p.name != "processed"):
+        shutil.copytree(REAL_DATA / sub, root / sub)  # raw, reviewed, lexicon, external, codebooks
     template = (FIXTURES / "hongmeilu_2025_work_plan.txt").read_text(encoding="utf-8")
     streets = gazetteer_streets(N_NEW)
     for row in streets:
@@ -98,20 +109,46 @@ def test_every_added_street_is_built_with_its_gazetteer_facts(thirty_streets) ->
         assert (doc["district"], doc["street_en"], doc["doc_type"]) == (row["district"], row["street_en"], "work_plan")
 
 
-def test_notebook_00_runs_on_thirty_streets_and_names_every_one(thirty_streets, monkeypatch, tmp_path) -> None:
-    root, streets = thirty_streets
-    monkeypatch.setenv("STREETLIB_DATA", str(root))
-    monkeypatch.setenv("STREETLIB_FIGURES", str(tmp_path / "figures"))
-    monkeypatch.setenv("STREETLIB_CACHE", str(tmp_path / "cache"))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": NOTEBOOK.parent}}
-    ).execute()
-    shown = "\n".join(
-        str(output.get("text", "")) + str(output.get("data", {}).get("text/html", ""))
+def notebook_param(path: Path):
+    marks = []
+    if path.stem in MANY_STREETS_SLOW:
+        marks.append(pytest.mark.many_streets)
+    if path.stem in NOT_YET:
+        marks.append(pytest.mark.xfail(reason=NOT_YET[path.stem]))
+    return pytest.param(path, marks=marks, id=path.stem)
+
+
+def shown_text(notebook) -> str:
+    """Everything a notebook's outputs show as text (streams, plain text and HTML of tables)."""
+    return "\n".join(
+        str(output.get("text", ""))
+        + str(output.get("data", {}).get("text/plain", ""))
+        + str(output.get("data", {}).get("text/html", ""))
         for cell in notebook.cells
         for output in cell.get("outputs", [])
     )
-    missing = [r["street"] for r in streets if r["street"] not in shown]
-    assert not missing, f"notebook 00 does not show {missing}"
-    assert (tmp_path / "figures" / "00_document_sizes.png").is_file()
+
+
+@pytest.mark.parametrize("path", [notebook_param(p) for p in NOTEBOOKS])
+def test_every_notebook_runs_on_thirty_streets_and_shows_or_names_every_street(
+    thirty_streets, path: Path, monkeypatch, tmp_path
+) -> None:
+    root, streets = thirty_streets
+    figures = tmp_path / "figures"
+    monkeypatch.setenv("STREETLIB_DATA", str(root))
+    monkeypatch.setenv("STREETLIB_FIGURES", str(figures))
+    # the persistent cache: models fitted on this corpus are reused by the next run (keys are the data, not paths)
+    monkeypatch.setenv("STREETLIB_CACHE", str(config.PROJECT_ROOT / ".cache" / "streetlib"))
+    notebook = nbformat.read(path, as_version=4)
+    started = time.monotonic()
+    NotebookClient(
+        notebook, timeout=1200, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+    ).execute()
+    print(f"{path.stem}: {time.monotonic() - started:.0f} s on {len(streets) + len(ORIGINAL_STREETS)} streets")
+    shown = shown_text(notebook)
+    missing = [s for s in [*ORIGINAL_STREETS, *(r["street"] for r in streets)] if s not in shown]
+    assert not missing, f"{path.name} neither shows nor names {missing}"
+    saved = re.findall(
+        r"save_figure\(fig, \"(\w+)\"", "".join(c.source for c in notebook.cells if c.cell_type == "code")
+    )
+    assert [name for name in saved if not (figures / f"{name}.png").is_file()] == []
