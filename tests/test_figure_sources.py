@@ -17,7 +17,7 @@ from streetlib import config
 NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Notebook 05 (demography's) draws 05_rent_as_reported, the teaching case's copy of the report's figure 8, without
 # a source line; drop it from here once that cell calls plotting.source_note.
-ELSEWHERE = {"05_teaching_case": "05_rent_as_reported (cell 19) has no source line: the demography notebook's"}
+ELSEWHERE: dict[str, str] = {}  # notebook stem -> why a saved figure has no source line yet
 
 
 def figure_calls(source: str) -> list[str]:
