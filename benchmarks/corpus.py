@@ -11,8 +11,8 @@ several times the vocabulary: the real paragraphs' own prefixes grow as V ∝ N^
 * its sentences rotated and its numbers redrawn, so no two paragraphs are the same text (the token
   cache would otherwise be unrealistically warm).
 
-Everything is seeded: the same factor gives the same corpus. :func:`vocabulary_growth` reports
-vocabulary against corpus size for the results, beside the real corpus's own curve.
+Everything is seeded: the same factor gives the same corpus. ``run.py`` reports each scale's vocabulary
+beside the real corpus's own curve.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ HAN = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 NUMBER = re.compile(r"\d+")
 SENTENCE_END = {"。", ";", "；", "!", "?", "！", "？"}
 NEW_TERM_SHARE = 0.15  # of the content words in a scaled paragraph
-SHIFT = 1000.0  # Zipf-Mandelbrot shift: chosen so that the 10× corpus's vocabulary lies on the real corpus's Heaps curve
+SHIFT = (
+    1000.0  # Zipf-Mandelbrot shift: chosen so that the 10× corpus's vocabulary lies on the real corpus's Heaps curve
+)
 
 
 def real_paragraphs() -> pd.DataFrame:
@@ -114,27 +116,3 @@ def zipf_mandelbrot(rng: np.random.Generator, a: float, size: int, shift: float 
     shift = SHIFT if shift is None else shift
     u = rng.random(size)
     return np.floor(shift * ((1 - u) ** (-1 / (a - 1)) - 1)).astype(np.int64)
-
-
-def vocabulary_growth(factors: list[float]) -> list[dict]:
-    """Tokens and distinct tokens (and terms in ≥ 2 paragraphs) of each scaled corpus, with β between them."""
-    rows = []
-    for factor in factors:
-        segmented = text.segment_many(scaled_corpus(factor)["text"].tolist())
-        counts: dict[str, int] = {}
-        for paragraph in segmented:
-            for term in set(paragraph):
-                counts[term] = counts.get(term, 0) + 1
-        rows.append(
-            {
-                "factor": factor,
-                "tokens": sum(map(len, segmented)),
-                "vocabulary": len(counts),
-                "vocabulary_min_df_2": sum(1 for c in counts.values() if c >= 2),
-            }
-        )
-    for before, after in zip(rows, rows[1:], strict=False):
-        after["beta_from_previous"] = round(
-            math.log(after["vocabulary"] / before["vocabulary"]) / math.log(after["tokens"] / before["tokens"]), 3
-        )
-    return rows

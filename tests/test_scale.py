@@ -54,7 +54,7 @@ def test_chunks_a_worker_has_not_finished_are_segmented_here(paragraphs, monkeyp
     assert stuck.submitted >= 2, "chunks were handed to the worker, and taken back"
 
 
-def test_small_inputs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_inputs_and_busy_machines_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(n_workers):
         raise AssertionError("a worker was started for a few milliseconds of work")
 
@@ -62,6 +62,8 @@ def test_small_inputs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(text, "_EXECUTORS", {})
     texts = ["推进一网统管,完善生命通道。"] * 20
     assert text.segment_many(texts, n_jobs=2, chunk_chars=30) == [text.segment(t) for t in texts]
+    monkeypatch.setattr(text, "_free_cores", lambda: 0)  # a busy machine: a worker would only take others' time
+    assert text.segment_many(texts * 2000, n_jobs=2) == [text.segment(t) for t in texts * 2000]
     with pytest.raises(ValueError, match="workers"):
         text.segment_many(texts, workers="sometimes")
 

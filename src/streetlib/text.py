@@ -175,7 +175,7 @@ def segment_many(
     texts: Sequence[str],
     *,
     n_jobs: int = 1,
-    chunk_chars: int = 50_000,
+    chunk_chars: int | None = None,
     pos: bool = False,
     backend: str = "jieba",
     progress: bool = False,
@@ -184,12 +184,14 @@ def segment_many(
 ) -> list[list]:
     """Segment many texts with up to ``n_jobs`` processes (this one included); same result as serially.
 
-    This process segments chunks of about ``chunk_chars`` characters from the end of the input while
+    This process segments chunks of about ``chunk_chars`` characters (default: an eighth of each
+    process's share, between 2,000 and 50,000) from the end of the input while
     ``n_jobs - 1`` worker processes take them from the front; a chunk a worker has not finished when
     this process reaches it is segmented here, so waiting on a slow or busy worker never makes a call
     slower than serial. With ``workers="auto"`` the workers start only when this process, having timed
     its own chunks, expects the rest to take longer than a worker's start-up (:data:`WORKER_STARTUP_S`;
-    nothing when they are already running): small inputs stay serial. ``workers="always"`` starts them
+    nothing when they are already running), and only as many as there are idle cores (by the load
+    average): small inputs and busy machines stay serial. ``workers="always"`` starts ``n_jobs - 1``
     regardless (tests, benchmarks). Workers stay alive for later calls.
     """
     if workers not in ("auto", "always"):
@@ -197,6 +199,8 @@ def segment_many(
     seg = segmenter(root, backend=backend)
     function = seg.pos if pos else seg
     n_workers = (os.cpu_count() or 1) - 1 if n_jobs < 0 else n_jobs - 1
+    if chunk_chars is None:  # eight chunks a process: little left over at the end, few round trips
+        chunk_chars = max(2_000, min(50_000, sum(map(len, texts)) // (8 * max(n_workers + 1, 1))))
     chunks = list(_chunks(texts, chunk_chars))
     bar = tqdm(total=len(texts), disable=not progress, desc="segmenting", unit="text")
     results: list[list | None] = [None] * len(chunks)
@@ -225,7 +229,10 @@ def segment_many(
         bar.update(len(chunks[back]))
         if executor is None and n_workers > 0 and front < back:
             remaining_s = sum(len(t) for chunk in chunks[front:back] for t in chunk) * done_s / max(done_chars, 1)
-            if workers == "always" or remaining_s > _startup_estimate(n_workers):
+            if workers == "always":
+                executor = _executor(n_workers)
+            elif remaining_s > _startup_estimate(n_workers) and _free_cores() >= 1:
+                n_workers = min(n_workers, _free_cores())
                 executor = _executor(n_workers)
         if executor is not None:
             for index in [i for i, f in pending.items() if f.done()]:
@@ -240,6 +247,20 @@ def segment_many(
 
 
 _EXECUTORS: dict[int, ProcessPoolExecutor] = {}  # this process's workers, by their number
+
+
+def _free_cores() -> int:
+    """Cores no process is using (this one's cores less the 1-minute load average, which counts this process):
+    a worker on a busy core takes time from this process and other users instead of adding its own."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average: assume the cores are free
+        return cores - 1
+    return max(0, int(cores - max(load, 1.0) + 0.5))
 
 
 def _startup_estimate(n_workers: int) -> float:
