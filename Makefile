@@ -61,12 +61,17 @@ reports: setup ## write the executed notebooks as HTML to reports/
 reproduce: notebooks reports ## from a fresh clone: set up, build, run every notebook, write figures/ and reports/
 	@echo "==> done: data/processed, figures/, reports/ are up to date"
 
-test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Two workers; loadscope keeps each notebook's nbval cells on one worker and hands out one notebook test
+# class at a time. TEST_ARGS='-m "not slow"' skips everything that executes notebooks.
+TEST_JOBS ?= 2
+test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook, TEST_JOBS workers
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadscope --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(TEST_ARGS)
 
-bench: build ## time every stage at 1x, 10x, 100x the corpus and the notebooks (~15 min); writes benchmarks/results/
-	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3
-	$(BIN)/python benchmarks/agreement.py
+# Prints the figures and leaves the work tree clean; BENCH_ARGS=--write writes benchmarks/results/ (on a quiet machine).
+bench: build ## time every stage at 1x, 10x, 100x the corpus and the notebooks, interleaved with references (<20 min)
+	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3 $(BENCH_ARGS)
+	$(BIN)/python benchmarks/agreement.py $(BENCH_ARGS)
 
 lint: setup ## ruff lint and format check (library, tests, notebooks)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
