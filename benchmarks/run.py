@@ -143,8 +143,9 @@ def one_scale(scale: float, repeats: int, full: bool) -> dict:
     )
 
     def parallel(r):
+        idle = text._free_cores()
         tokens = text.segment_many(texts, n_jobs=2)
-        parallel.started = bool(text._EXECUTORS)
+        parallel.note = "workers started" if text._EXECUTORS else f"stayed serial ({idle} idle cores by load average)"
         return tokens
 
     seg_times, seg = interleave(
@@ -169,7 +170,7 @@ def one_scale(scale: float, repeats: int, full: bool) -> dict:
             seg_times["parallel"],
             "segmentation: streetlib, one process",
             seg_times["serial"],
-            "workers started" if parallel.started else "input too small: stayed serial",
+            parallel.note,
         ),
     ]
     if scale <= 10:
