@@ -5,29 +5,35 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-# Pinned threads: BLAS thread count changes NMF/LDA results in the last digits.
+LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | sha256sum | cut -c1-12)
+# Pinned threads: BLAS thread count changes NMF/LDA results in the last digits (streetlib reproduce and
+# streetlib lab pin them too, for their notebook kernels; these cover pytest and nbval).
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup browser build notebooks reports reproduce test bench lint format clean
+.PHONY: help setup setup-fast lock browser build notebooks reports reproduce site lab test bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
-	@echo "==> setting up $(VENV) from requirements.lock"
+$(STAMP): $(LOCK) pyproject.toml
+	@echo "==> setting up $(VENV) from $(LOCK)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^pip==' requirements.lock)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP) ## create .venv with the pinned versions and install streetlib into it
+setup: $(STAMP) ## create .venv with the pinned versions of every layer make test needs (requirements/dev.lock)
+
+setup-fast: setup ## add the optional fast backends (segmentation, tomotopy; jieba_fast needs a C compiler) for make bench
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/fast.lock
+
+lock: setup ## regenerate requirements/*.lock from pyproject.toml (pins kept) and check they install from wheels
+	$(BIN)/python tools/lock.py
 
 # The browser test needs Debian's chromium, chromium-driver and a CJK font. Installed with apt as root
 # (or sudo without a password); anywhere else the browser tests are skipped and say why.
@@ -45,31 +51,32 @@ build: setup ## rebuild data/processed from data/raw (deterministic, atomic)
 	$(BIN)/streetlib build
 
 # Notebooks are independent (each reads data/processed and writes its own figures): run
-# NOTEBOOK_JOBS at a time; 01 (topic models) is the long one and starts first.
+# NOTEBOOK_JOBS at a time. `streetlib reproduce` skips those whose cells and inputs did not change.
 NOTEBOOK_JOBS ?= 2
-notebooks: build ## execute every notebook in place (outputs committed), NOTEBOOK_JOBS at a time
-	@printf '%s\n' $(NOTEBOOKS) | xargs -P $(NOTEBOOK_JOBS) -I{} sh -c '\
-	  echo "==> executing {}"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=ERROR \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "{}"'
+notebooks: setup ## execute every notebook in place (outputs committed), NOTEBOOK_JOBS at a time
+	$(BIN)/streetlib reproduce --force --jobs $(NOTEBOOK_JOBS)
 
-reports: setup ## write the executed notebooks as HTML to reports/
-	@echo "==> writing HTML reports"
-	$(BIN)/jupyter nbconvert --to html --log-level=WARN --output-dir reports $(NOTEBOOKS)
-	$(BIN)/streetlib index-reports reports
+reports: setup ## execute the notebooks that changed, write their HTML reports and reports/index.html
+	$(BIN)/streetlib reproduce --jobs $(NOTEBOOK_JOBS)
 
-reproduce: notebooks reports ## from a fresh clone: set up, build, run every notebook, write figures/ and reports/
-	@echo "==> done: data/processed, figures/, reports/ are up to date"
+reproduce: setup ## from a fresh clone: set up, build, run the notebooks that changed, write figures/ and reports/
+	$(BIN)/streetlib reproduce --jobs $(NOTEBOOK_JOBS)
+
+site: setup ## reproduce, then build the static site of every notebook into site/
+	$(BIN)/streetlib reproduce --jobs $(NOTEBOOK_JOBS) --site
+
+lab: setup ## start JupyterLab in notebooks/
+	$(BIN)/streetlib lab
 
 # Two workers; loadscope keeps each notebook's nbval cells on one worker and hands out one notebook test
-# class at a time. TEST_ARGS='-m "not slow"' skips everything that executes notebooks.
+# class at a time. TEST_ARGS='-m "not slow and not notebooks"' skips everything that executes notebooks.
 TEST_JOBS ?= 2
 test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook, TEST_JOBS workers
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadscope --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(TEST_ARGS)
 
 # Prints the figures and leaves the work tree clean; BENCH_ARGS=--write writes benchmarks/results/ (on a quiet machine).
-bench: build ## time every stage at 1x, 10x, 100x the corpus and the notebooks, interleaved with references (<20 min)
+bench: setup-fast build ## time every stage at 1x, 10x, 100x the corpus and the notebooks, interleaved with references (<20 min)
 	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3 $(BENCH_ARGS)
 	$(BIN)/python benchmarks/agreement.py $(BENCH_ARGS)
 

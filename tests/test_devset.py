@@ -1,11 +1,18 @@
-"""The development set: documents of other streets, added with ``streetlib add PATH --street NAME`` only.
+"""Document sets of other streets, added with ``streetlib add PATH --street NAME`` only.
 
-Issue 14, item 8. Sixteen documents in ``tests/fixtures/devset/`` (other 街道 and 镇, every table
-layout and header vocabulary, GBK and UTF-8-with-BOM/CRLF files, web chrome, chapters, title
-blocks, population phrasings) are added to a copy of ``data/`` through the command line, the corpus
-is built once, and the result is compared with ``expected.toml``, written by hand from the
-documents before the code ran (conventions in the fixtures' README). One test per document and
-aspect, so a failure names both.
+Issue 14, item 8. Two sets run the same checks:
+
+- ``tests/fixtures/devset/``: sixteen development documents (other 街道 and 镇, every table layout and
+  header vocabulary, GBK and UTF-8-with-BOM/CRLF files, web chrome, chapters, title blocks, population
+  phrasings), which the ingestion rules were written against;
+- ``tests/fixtures/holdout/``: a hold-out set the rules were not written for. Its known gaps are listed
+  in its ``gaps.toml`` and marked ``xfail(strict=True)``, so a fix turns them into XPASS failures that
+  force removing the entry.
+
+Each set's documents are added to its own copy of ``data/`` through the command line, the corpus is
+built once per set, and the result is compared with the set's ``expected.toml``, written by hand from
+the documents before the code ran (conventions in the fixtures' READMEs). One test per set, document
+and aspect, so a failure names all three.
 """
 
 from __future__ import annotations
@@ -25,13 +32,69 @@ from conftest import FIXTURES, REAL_DATA
 
 from streetlib import config
 
-pytestmark = pytest.mark.devset
-
-DEVSET = FIXTURES / "devset"
-EXPECTED = tomllib.loads((DEVSET / "expected.toml").read_text(encoding="utf-8"))["documents"]
-FILES = [doc["file"] for doc in EXPECTED]
-BY_FILE = {doc["file"]: doc for doc in EXPECTED}
 CONTROL = ("\ufeff", "\r")
+ALL = "*"  # the `file` of a known gap that concerns a whole set, not one document
+
+
+@dataclass(frozen=True)
+class DocSet:
+    """A folder of documents with their hand-written expectations and known gaps."""
+
+    name: str
+    folder: Path
+    docs: dict[str, dict]  # expectations by file, in expected.toml's order
+    gaps: dict[tuple[str, str], str]  # (test name, file or ALL) -> why the check fails today
+
+    @classmethod
+    def load(cls, name: str) -> DocSet:
+        folder = FIXTURES / name
+        documents = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))["documents"]
+        gaps_file = folder / "gaps.toml"
+        gaps = tomllib.loads(gaps_file.read_text(encoding="utf-8"))["gaps"] if gaps_file.is_file() else []
+        return cls(
+            name,
+            folder,
+            {doc["file"]: doc for doc in documents},
+            {(gap["test"], gap["file"]): gap["reason"] for gap in gaps},
+        )
+
+
+SETS = {name: DocSet.load(name) for name in ("devset", "holdout")}
+
+
+PARAMETERS: set[tuple[str, str, str]] = set()  # (set, test, file) of every parameter made
+
+
+def param(docset: DocSet, test: str, file: str) -> object:
+    """One parameter of ``test``, marked with the set's name and, for a known gap, xfail(strict=True)."""
+    PARAMETERS.add((docset.name, test, file))
+    marks = [getattr(pytest.mark, docset.name)]
+    if (test, file) in docset.gaps:
+        marks.append(pytest.mark.xfail(strict=True, reason=docset.gaps[test, file]))
+    if file == ALL:
+        return pytest.param(docset.name, marks=marks, id=docset.name)
+    return pytest.param(docset.name, file, marks=marks, id=f"{docset.name}/{file}")
+
+
+def each_document(key: str | None = None, where: str = "build"):
+    """Run the test for every document of every set (only those whose expectations have ``key``:
+    in [documents.build], or a list of rows when where='')."""
+
+    def decorate(test):
+        params = [
+            param(docset, test.__name__, file)
+            for docset in SETS.values()
+            for file, doc in docset.docs.items()
+            if key is None or key in (doc.get(where, {}) if where else doc)
+        ]
+        return pytest.mark.parametrize(("docset", "file"), params)(test)
+
+    return decorate
+
+
+def each_set(test):
+    """Run the test once for every set."""
+    return pytest.mark.parametrize("docset", [param(s, test.__name__, ALL) for s in SETS.values()])(test)
 
 
 def nfkc(text: object) -> str:
@@ -39,16 +102,12 @@ def nfkc(text: object) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip()
 
 
-def with_docs(key: str, where: str = "build") -> list[str]:
-    """Files whose expectations have ``key`` (in [documents.build], or a list of rows when where='')."""
-    return [f for f in FILES if key in (BY_FILE[f].get(where, {}) if where else BY_FILE[f])]
-
-
 @dataclass
 class Run:
     """What the command line did: one ``add`` per document, then one build."""
 
     root: Path
+    docs: dict[str, dict]
     adds: dict[str, subprocess.CompletedProcess]
     build: subprocess.CompletedProcess
 
@@ -89,21 +148,33 @@ def streetlib(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """data/ copied (without processed/), every development document added by its street alone, built once."""
-    base = tmp_path_factory.mktemp("devset")
+def add_and_build(docset: DocSet, base: Path) -> Run:
+    """data/ copied (without processed/) into ``base``, every document of the set added by its street alone,
+    built once."""
     root = base / "data"
     for sub in sorted(p for p in REAL_DATA.iterdir() if p.is_dir() and p.name != "processed"):
         shutil.copytree(sub, root / sub.name)
     downloads = base / "downloads"
     downloads.mkdir()
     adds = {}
-    for doc in EXPECTED:
-        path = downloads / doc["file"]
-        shutil.copyfile(DEVSET / doc["file"], path)
-        adds[doc["file"]] = streetlib("--data", str(root), "add", str(path), "--street", doc["street"])
-    return Run(root, adds, streetlib("--data", str(root), "build"))
+    for file, doc in docset.docs.items():
+        path = downloads / file
+        shutil.copyfile(docset.folder / file, path)
+        adds[file] = streetlib("--data", str(root), "add", str(path), "--street", doc["street"])
+    return Run(root, docset.docs, adds, streetlib("--data", str(root), "build"))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """Each set's run, made the first time a test asks for it."""
+    return {}
+
+
+@pytest.fixture
+def run(runs: dict[str, Run], docset: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    if docset not in runs:
+        runs[docset] = add_and_build(SETS[docset], tmp_path_factory.mktemp(docset))
+    return runs[docset]
 
 
 def raw_lines(run: Run, file: str) -> list[str]:
@@ -129,10 +200,10 @@ def line_of(value: str) -> int:
 # ---------------------------------------------------------------------------------------------- add
 
 
-@pytest.mark.parametrize("file", FILES)
+@each_document()
 def test_add_infers_the_manifest_entry(run: Run, file: str) -> None:
-    add, want = run.adds[file], BY_FILE[file]["add"]
-    assert add.returncode == 0, f"`streetlib add {file} --street {BY_FILE[file]['street']}` failed:\n{add.stderr}"
+    add, want = run.adds[file], run.docs[file]["add"]
+    assert add.returncode == 0, f"`streetlib add {file} --street {run.docs[file]['street']}` failed:\n{add.stderr}"
     assert "Traceback" not in add.stderr
     source, documents = manifest_entries(run, file)
     assert len(documents) == 1, f"{len(documents)} document entries for {file}"
@@ -144,7 +215,7 @@ def test_add_infers_the_manifest_entry(run: Run, file: str) -> None:
         if got not in options:
             problems.append(f"{what}: got {got!r}, expected {' or '.join(map(repr, options))}")
 
-    expect("street", entry.get("street"), BY_FILE[file]["street"])
+    expect("street", entry.get("street"), run.docs[file]["street"])
     expect("district", entry.get("district"), want["district"])
     expect("doc_type", entry.get("doc_type"), want["doc_type"])
     expect("title", entry.get("title"), want["title"])
@@ -163,23 +234,24 @@ def test_add_infers_the_manifest_entry(run: Run, file: str) -> None:
 # -------------------------------------------------------------------------------------------- build
 
 
+@each_set
 def test_the_build_takes_every_document(run: Run) -> None:
     assert run.build.returncode == 0, (
         f"build exit {run.build.returncode}:\n{run.build.stdout[-3000:]}{run.build.stderr}"
     )
     documents = run.table("documents")
-    assert not set(FILES) - set(documents["source_file"]), "development documents missing from `documents`"
+    assert not set(run.docs) - set(documents["source_file"]), "documents of the set missing from `documents`"
 
 
-@pytest.mark.parametrize("file", FILES)
+@each_document()
 def test_tasks_count(run: Run, file: str) -> None:
     tasks = run.rows("tasks", file)
-    assert len(tasks) == BY_FILE[file]["build"]["n_tasks"], tasks[["seq", "task", "line_start"]].to_string()
+    assert len(tasks) == run.docs[file]["build"]["n_tasks"], tasks[["seq", "task", "line_start"]].to_string()
 
 
-@pytest.mark.parametrize("file", with_docs("tasks", where=""))
+@each_document("tasks", where="")
 def test_task_rows(run: Run, file: str) -> None:
-    want_doc = BY_FILE[file]
+    want_doc = run.docs[file]
     tasks = run.rows("tasks", file)
     links = run.table("task_departments")
     problems = []
@@ -214,7 +286,7 @@ def test_task_rows(run: Run, file: str) -> None:
     assert not problems, f"{file}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("file", with_docs("unknown_departments"))
+@each_document("unknown_departments")
 def test_unknown_departments_kept_raw_and_flagged(run: Run, file: str) -> None:
     doc_id = run.doc_id(file)
     links = run.table("task_departments")
@@ -223,7 +295,7 @@ def test_unknown_departments_kept_raw_and_flagged(run: Run, file: str) -> None:
     flags = flags[flags["doc_id"] == doc_id]
     flagged = " ".join(flags["found"]) + " " + " ".join(flags["note"])
     problems = []
-    for name in BY_FILE[file]["build"]["unknown_departments"]:
+    for name in run.docs[file]["build"]["unknown_departments"]:
         if name not in raw_names:
             problems.append(f"{name}: not kept in task_departments.department_raw")
         if name not in flagged:
@@ -231,9 +303,9 @@ def test_unknown_departments_kept_raw_and_flagged(run: Run, file: str) -> None:
     assert not problems, f"{file}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("file", FILES)
+@each_document()
 def test_indicators(run: Run, file: str) -> None:
-    want_doc = BY_FILE[file]
+    want_doc = run.docs[file]
     indicators = run.rows("indicators", file)
     assert len(indicators) == want_doc["build"]["n_indicators"], indicators.to_string()
     baseline = next((c for c in ("baseline_value", "baseline") if c in indicators.columns), None)
@@ -261,11 +333,11 @@ def test_indicators(run: Run, file: str) -> None:
     assert not problems, f"{file}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("file", with_docs("population", where=""))
+@each_document("population", where="")
 def test_population_figures(run: Run, file: str) -> None:
     population = run.rows("population", file)
     problems = []
-    for want in BY_FILE[file]["population"]:
+    for want in run.docs[file]["population"]:
         label = f"line {want['line']} {want.get('basis', '*')}/{want['measure']} = {want['value']}"
         found = population[
             (population["line_start"].map(line_of) == want["line"])
@@ -283,7 +355,7 @@ def test_population_figures(run: Run, file: str) -> None:
     assert not problems, f"{file}:\n" + "\n".join(problems) + "\n\nrows found:\n" + population.to_string()
 
 
-@pytest.mark.parametrize("file", FILES)
+@each_document()
 def test_extracted_text_is_on_its_cited_lines(run: Run, file: str) -> None:
     """Every quote and task cell of the document can be found on the raw lines its row cites."""
     lines = [nfkc(line) for line in raw_lines(run, file)]
@@ -310,12 +382,12 @@ def heading_matches(section: pd.Series, want: str) -> bool:
     return (marker + title).replace(" ", "") == want.replace(" ", "")
 
 
-@pytest.mark.parametrize("file", with_docs("outline"))
+@each_document("outline")
 def test_headings_nest(run: Run, file: str) -> None:
     sections = run.rows("sections", file).reset_index(drop=True)
     by_id = sections.set_index("section_id")
     problems, matched, start = [], [], 0
-    for entry in BY_FILE[file]["build"]["outline"]:
+    for entry in run.docs[file]["build"]["outline"]:
         depth, want = (len(entry) - len(entry.lstrip(" "))) // 2, entry.strip()
         hits = [i for i in range(start, len(sections)) if heading_matches(sections.iloc[i], want)]
         if not hits:
@@ -340,19 +412,19 @@ def test_headings_nest(run: Run, file: str) -> None:
     assert not problems, f"{file}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("file", with_docs("no_sections_in"))
+@each_document("no_sections_in")
 def test_table_of_contents_is_not_headings(run: Run, file: str) -> None:
-    first, last = BY_FILE[file]["build"]["no_sections_in"]
+    first, last = run.docs[file]["build"]["no_sections_in"]
     sections = run.rows("sections", file)
     inside = sections[sections["line_start"].map(line_of).between(first, last)]
     assert inside.empty, f"{file}: headings made of table-of-contents lines:\n{inside[['marker', 'title']]}"
 
 
-@pytest.mark.parametrize("file", with_docs("chrome"))
+@each_document("chrome")
 def test_no_chrome_in_paragraphs(run: Run, file: str) -> None:
     texts = run.rows("paragraphs", file)["text"].tolist()
     found = []
-    for chrome in BY_FILE[file]["build"]["chrome"]:
+    for chrome in run.docs[file]["build"]["chrome"]:
         # a byte-order mark or a carriage return is looked for as is; words after folding full-width forms
         hit = any(chrome in t for t in texts) if chrome in CONTROL else any(nfkc(chrome) in nfkc(t) for t in texts)
         if hit:
@@ -360,22 +432,22 @@ def test_no_chrome_in_paragraphs(run: Run, file: str) -> None:
     assert not found, f"{file}: page chrome in paragraphs: {found}"
 
 
-@pytest.mark.parametrize("file", with_docs("not_paragraphs"))
+@each_document("not_paragraphs")
 def test_title_block_is_not_text(run: Run, file: str) -> None:
     texts = {nfkc(t) for t in run.rows("paragraphs", file)["text"]}
-    found = [line for line in BY_FILE[file]["build"]["not_paragraphs"] if nfkc(line) in texts]
+    found = [line for line in run.docs[file]["build"]["not_paragraphs"] if nfkc(line) in texts]
     assert not found, f"{file}: title-block lines kept as paragraphs: {found}"
 
 
 # ----------------------------------------------------------------------------------- generic tables
 
 
-@pytest.mark.parametrize("file", with_docs("generic_tables", where=""))
+@each_document("generic_tables", where="")
 def test_generic_tables_kept_and_flagged(run: Run, file: str) -> None:
     doc_id = run.doc_id(file)
     tables = run.tables()
     problems = []
-    for want in BY_FILE[file]["generic_tables"]:
+    for want in run.docs[file]["generic_tables"]:
         first, last = want["first"], want["last"]
         label = f"{want['why']} table on lines {first}-{last}"
         for name in ("tasks", "indicators"):
@@ -395,3 +467,14 @@ def test_generic_tables_kept_and_flagged(run: Run, file: str) -> None:
         if not flags["line_start"].map(line_of).between(first, last).any():
             problems.append(f"{label}: no quality flag on its lines says why it was not parsed")
     assert not problems, f"{file}:\n" + "\n".join(problems)
+
+
+def test_every_known_gap_names_a_check_that_runs() -> None:
+    """A gap whose test or document was renamed or removed would silently stop being checked."""
+    stale = [
+        f"{docset.name}/gaps.toml: test {test!r}, file {file!r}"
+        for docset in SETS.values()
+        for test, file in docset.gaps
+        if (docset.name, test, file) not in PARAMETERS
+    ]
+    assert not stale, "known gaps that match no test parameter:\n" + "\n".join(stale)

@@ -89,6 +89,8 @@ def documents_table(corpus: Corpus, documents: list[Document] | None = None) -> 
                 "year_end": d.year_end,
                 "published": source.published.isoformat(),
                 "publisher": source.publisher,
+                "url": source.url,
+                "retrieved": source.retrieved.isoformat() if source.retrieved else None,
                 "line_start": d.line_start,
                 "line_end": d.line_end,
                 "n_lines": len(lines),

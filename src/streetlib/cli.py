@@ -1,8 +1,9 @@
-"""Command line: ``streetlib build | info``."""
+"""Command line: ``streetlib build | check | info | export | add | reproduce | lab``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import unicodedata
 import warnings
@@ -14,12 +15,18 @@ from streetlib.datasets import load, table_names
 from streetlib.errors import StreetlibError
 from streetlib.export import export_csv, export_xlsx, write_report_index
 from streetlib.manifest import ADD_FIELDS, Added, add_document
+from streetlib.rexport import write_r_export
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="streetlib", description=__doc__)
     parser.add_argument("--version", action="version", version=f"streetlib {__version__}")
-    parser.add_argument("--data", type=Path, help="data root (default: $STREETLIB_DATA or <project>/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="data folder (default: $STREETLIB_DATA, else the nearest data/ with raw/manifest.toml at or above "
+        "the working directory)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
         "build",
@@ -31,8 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="write every table with a data dictionary, for Excel or CSV users")
     export.add_argument("--xlsx", type=Path, help="workbook to write")
     export.add_argument("--csv", type=Path, help="folder to write CSV files into")
+    export.add_argument("--r", type=Path, help="folder for the document-term matrix of quanteda/stm (see README)")
     index = sub.add_parser("index-reports", help="write reports/index.html linking every notebook report")
-    index.add_argument("folder", type=Path, nargs="?", default=config.REPORTS_DIR)
+    index.add_argument("folder", type=Path, nargs="?", help="default: <project>/reports")
+    run = sub.add_parser(
+        "reproduce",
+        help="build, execute the notebooks whose cells or inputs changed, write figures/ and reports/ (and the site)",
+    )
+    run.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
+    run.add_argument("--site", action="store_true", help="also build the static site into site/")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time (default 1)")
+    sub.add_parser("lab", help="start JupyterLab in notebooks/ (further arguments go to JupyterLab, e.g. --no-browser)")
     add = sub.add_parser(
         "add",
         help="copy a raw document into data/raw and add a manifest entry for review",
@@ -55,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--doc-id", help="default: the file name, or <street>_<year>_<doc_type>")
     add.add_argument("--url", help="where the document was downloaded from")
     add.add_argument("--retrieved", help="when it was downloaded (a date)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     root = args.data.resolve() if args.data else None
+    if root is not None and args.command in ("reproduce", "lab"):
+        os.environ[config.DATA_ENV] = str(root)  # the notebook kernels read this data too
     try:
         if args.command == "build":
             if not build(root).problems.empty:
@@ -69,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             if not complete:
                 return EXIT_LEFT_OUT
         elif args.command == "export":
-            if not (args.xlsx or args.csv):
-                parser.error("export needs --xlsx PATH or --csv DIR")
+            if not (args.xlsx or args.csv or args.r):
+                parser.error("export needs --xlsx PATH, --csv DIR or --r DIR")
             if args.xlsx:
                 with warnings.catch_warnings(record=True) as notes:
                     warnings.simplefilter("always")
@@ -79,8 +99,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"streetlib export: note: {note.message}", file=sys.stderr)
             if args.csv:
                 print(f"wrote {len(export_csv(args.csv, root=root))} files to {args.csv}")
+            if args.r:
+                print(f"wrote {len(write_r_export(args.r, root=root))} files to {args.r}")
         elif args.command == "index-reports":
-            print(f"wrote {write_report_index(args.folder)}")
+            print(f"wrote {write_report_index(args.folder or config.reports_dir())}")
+        elif args.command == "reproduce":
+            run_reproduce(root, force=args.force, site=args.site, jobs=args.jobs)
+        elif args.command == "lab":
+            return lab_command([a for a in extra if a != "--"])
         elif args.command == "add":
             given = {key: getattr(args, key) for key in ADD_FIELDS}
             print(describe_added(add_document(args.path, args.street, root=root, **given)))
@@ -88,6 +114,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"streetlib {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_reproduce(root: Path | None, *, force: bool, site: bool, jobs: int) -> None:
+    from streetlib.reproduce import Project, reproduce
+    from streetlib.website import build_site
+
+    project = Project(config.project_root(), root or config.data_root())
+    status = reproduce(project, force=force, jobs=jobs, log=lambda line: print(f"[streetlib reproduce] {line}"))
+    ran = sum(value == "ran" for value in status.values())
+    print(
+        f"[streetlib reproduce] {ran} notebooks executed, {len(status) - ran} up to date; reports in {project.reports}"
+    )
+    if site:
+        print(f"[streetlib reproduce] site written to {build_site(project)}")
+
+
+def lab_command(arguments: list[str]) -> int:
+    from streetlib.reproduce import lab
+
+    return lab(config.project_root(), arguments)
 
 
 def info(root: Path | None) -> None:

@@ -2,9 +2,10 @@
 
 * :func:`age_bands` turns nested "N岁以上" counts into disjoint bands.
 * :func:`ageing_indicators` computes the rates a demographer reports.
-* :func:`attention_share` measures how much of a text is about a theme (share of
-  paragraphs that name any term of a dictionary), with a percentile bootstrap
-  interval over paragraphs. It is a dictionary measure, independent of any topic model.
+* :func:`attention` measures how much of a text is about a theme: the share of its
+  sentences that name any term of a dictionary, with a Wilson interval widened by the
+  design effect of chapters (:func:`streetlib.concordance.wilson`). It is a dictionary measure, independent
+  of any topic model. :func:`attention_share` is the older paragraph bootstrap (notebook 05).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from streetlib import config
+from streetlib.concordance import wilson
 
 
 def age_bands(older_than: Mapping[int, float], total: float) -> pd.DataFrame:
@@ -77,6 +79,56 @@ def mentions(texts: Iterable[str], terms: Iterable[str]) -> np.ndarray:
     return np.array([any(term in text for term in terms) for text in texts], dtype=bool)
 
 
+def attention(
+    sentences: pd.DataFrame,
+    terms: Iterable[str],
+    *,
+    by: str | list[str],
+    cluster: str = "chapter_id",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Share of sentences naming any term, per group, with a Wilson interval that respects clustering.
+
+    Sentences of one chapter (``cluster``) are not independent: a chapter on elderly care names the
+    terms sentence after sentence. The design effect ``deff`` is the ratio of the cluster-robust variance
+    of the share (ratio estimator over clusters) to the binomial variance, floored at 1; the Wilson interval
+    is computed on the effective size ``n_eff = sentences / deff``. Where no variance can be estimated (fewer
+    than two clusters, or a share of 0 or 1), ``deff`` is 1 and the interval is the plain Wilson interval.
+
+    Returns
+    -------
+    DataFrame indexed by ``by`` with ``documents``, ``clusters``, ``sentences``, ``mentioning``, ``share``,
+    ``deff``, ``n_eff``, ``ci_low`` and ``ci_high``.
+    """
+    frame = sentences.assign(_hit=mentions(sentences["text"], terms))
+    rows = {}
+    for key, group in frame.groupby(by, observed=True, sort=True):
+        n, hits = len(group), int(group["_hit"].sum())
+        share = hits / n
+        per_cluster = group.groupby(cluster, observed=True)["_hit"].agg(["sum", "size"])
+        c = len(per_cluster)
+        deff = 1.0
+        if c >= 2 and 0 < share < 1:
+            residual = per_cluster["sum"] - share * per_cluster["size"]
+            robust = c / (c - 1) * float((residual**2).sum()) / n**2
+            deff = max(1.0, robust / (share * (1 - share) / n))
+        low, high = wilson(share * n / deff, n / deff, level=level)
+        rows[key] = {
+            "documents": group["doc_id"].nunique() if "doc_id" in group else np.nan,
+            "clusters": c,
+            "sentences": n,
+            "mentioning": hits,
+            "share": share,
+            "deff": deff,
+            "n_eff": n / deff,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.names = [by] if isinstance(by, str) else by
+    return out
+
+
 def attention_share(
     paragraphs: pd.DataFrame,
     terms: Iterable[str],
@@ -86,7 +138,10 @@ def attention_share(
     seed: int = 0,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Share of paragraphs naming any term, per group, with a bootstrap interval.
+    """Share of paragraphs naming any term, per group, with a bootstrap interval over paragraphs.
+
+    Kept for notebook 05's teaching exercise; it treats paragraphs as independent draws, which they
+    are not within one document. For analysis use :func:`attention` (sentences, clustered by chapter).
 
     Paragraphs are resampled with replacement within each group (``n_boot``
     times, generator seeded with ``seed``); the interval is the central ``level``

@@ -2,7 +2,7 @@
 
 * :func:`fit` fits one of :data:`ENGINES` and returns the same tidy :class:`~streetlib.topics.TopicModel`
   as :func:`streetlib.topics.fit`: scikit-learn's LDA in batch (the notebooks' setting) or online, NMF,
-  and tomotopy's collapsed-Gibbs LDA and DMR (a C++ engine; the optional ``engines`` extra).
+  and tomotopy's collapsed-Gibbs LDA and DMR (a C++ engine; the optional ``fast`` layer).
 * :func:`default_engine` names the engine for a corpus of a given number of paragraphs. The rule comes
   from ``benchmarks/run.py`` (speed and quality of every engine at k = 20 on 1×, 2× and 10× the corpus;
   benchmarks/README.md): batch LDA — the notebooks' model, best on held-out perplexity — where a fit
@@ -71,7 +71,8 @@ def _fit_tomotopy(matrix, vocabulary, row_ids, *, k, seed, doc_ids, metadata, en
     try:
         import tomotopy
     except ImportError as error:  # an optional extra
-        raise ImportError(f"engine {engine!r} needs tomotopy: pip install 'streetlib[engines]'") from error
+        message = f"engine {engine!r} needs tomotopy, in the fast layer: pip install -r requirements/fast.lock"
+        raise ImportError(message) from error
     dmr = engine == "tomotopy-dmr"
     model = tomotopy.DMRModel(k=k, seed=seed) if dmr else tomotopy.LDAModel(k=k, seed=seed)
     csr = sparse.csr_matrix(matrix)

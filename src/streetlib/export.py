@@ -52,7 +52,8 @@ def sources(*, root: Path | None = None) -> pd.DataFrame:
                 "publisher": s.publisher,
                 "published": s.published.isoformat(),
                 "where": s.published_in,
-                "url": s.url,
+                "url": s.url or f"(none: {s.url_note})",
+                "retrieved": s.retrieved.isoformat() if s.retrieved else "",
             }
             for s in manifest.sources
         ]
@@ -66,6 +67,7 @@ def sources(*, root: Path | None = None) -> pd.DataFrame:
             "published": "",
             "where": "",
             "url": reference["url"].fillna(""),
+            "retrieved": "",
         }
     )
     return pd.concat([raw, official], ignore_index=True)
@@ -228,5 +230,5 @@ def write_report_index(folder: Path) -> Path:
     )
     target = folder / "index.html"
     with _writing(target), replacing_file(target) as temporary:
-        temporary.write_text(page, encoding="utf-8")
+        temporary.write_text(page, encoding="utf-8", newline="\n")
     return target

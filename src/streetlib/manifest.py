@@ -69,6 +69,7 @@ SOURCE_FIELDS: dict[str, tuple[bool, type]] = {
     "received_as": (False, str),
     "published_in": (False, str),
     "url": (False, str),
+    "url_note": (False, str),
     "retrieved": (False, dt.date),
     "note": (False, str),
 }
@@ -115,6 +116,7 @@ class Source:
     received_as: str = ""
     published_in: str = ""
     url: str = ""
+    url_note: str = ""
     retrieved: dt.date | None = None
     note: str = ""
 
@@ -406,6 +408,18 @@ def read_source(source: Source, raw: Path | None = None) -> list[str]:
             located(path, None, "the file is empty", "Re-export the document; an empty file cannot be a source.")
         )
     digest = hashlib.sha256(data).hexdigest()
+    if digest != source.sha256 and _line_ends_only(data, source.sha256):
+        raise SourceError(
+            located(
+                path,
+                None,
+                f"sha256 is {digest}, the manifest records {source.sha256}: the file differs only by its line "
+                "ends (CRLF instead of LF), which Git converts on checkout when core.autocrlf is set",
+                "Fix the checkout, not the file: run `git config core.autocrlf false`, then "
+                f"`git rm --cached -r data/raw && git checkout -- data/raw` (or re-download {source.file} "
+                "unchanged). The repository's .gitattributes keeps data/raw/ byte-exact in new clones.",
+            )
+        )
     if digest != source.sha256:
         raise SourceError(
             located(
@@ -433,6 +447,13 @@ def read_source(source: Source, raw: Path | None = None) -> list[str]:
     if text.endswith("\n"):
         lines.pop()
     return lines
+
+
+def _line_ends_only(data: bytes, expected: str) -> bool:
+    """True when ``data`` with its line ends converted (CRLF to LF, or LF to CRLF) has the expected sha256."""
+    if b"\r\n" in data:
+        return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == expected
+    return hashlib.sha256(data.replace(b"\n", b"\r\n")).hexdigest() == expected
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:

@@ -28,6 +28,9 @@ PURPOSE = {
     "line; the build refuses a quote that is not on its line or a value not in its quote.",
     "report_checks": "Stated totals, shares and averages of a research report, each recomputed from "
     "`report_figures` keys by `formula` and compared at the stated precision (`report_checks` table).",
+    "reuse_judged_pairs": "Paragraph pairs of two documents judged by hand for shared text, drawn by "
+    "`streetlib.reuse.judging_sample` and judged before the reuse method was run; notebook 07 scores the method "
+    "against them (precision and recall, weighted by stratum).",
 }
 MAX_LISTED = 20  # problems listed in one message; the count says how many more
 

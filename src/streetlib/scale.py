@@ -13,7 +13,7 @@ for a cluster, or ``"processes"`` / ``"sync"`` locally) and returns what
    block; the blocks are stacked in paragraph order.
 
 On a real cluster: ``Client("tcp://scheduler:8786")`` and pass it as ``scheduler``; the workers
-need streetlib and its dependencies installed (the same ``requirements.lock``), nothing else.
+need streetlib and its dependencies installed (the same ``requirements/scale.lock`` layer), nothing else.
 """
 
 from __future__ import annotations

@@ -146,6 +146,13 @@ SPECS: dict[str, TableSpec] = {
                 Column("year_end", "Int64", "Last year the document covers.", bounds=YEARS, required=True),
                 Column("published", "date", "Publication date of the source."),
                 Column("publisher", "string", "Publisher of the source."),
+                Column(
+                    "url",
+                    "string",
+                    "Original public page of the source (empty if not found: see the url_note).string",
+                    "Original public page of the source (empty when not found: the manifest's url_note).",
+                ),
+                Column("retrieved", "date", "Date the page at url was found to hold the source's text."),
                 *PROVENANCE,
                 Column("n_lines", "Int64", "Raw lines in the document's range."),
                 Column("n_chars", "Int64", "Non-whitespace characters in the document's raw lines."),
@@ -619,6 +626,38 @@ REVIEWED: dict[str, TableSpec] = {
                 Column("note", "string", "Remarks."),
             ),
             key=("doc_id", "claim"),
+        ),
+        TableSpec(
+            "reuse_judged_pairs",
+            (
+                Column("pair", "Int64", "Number of the pair in the sample.", bounds=(1, float("inf")), required=True),
+                Column(
+                    "stratum",
+                    ("low", "mid", "high"),
+                    "4-gram containment stratum the pair was drawn from (streetlib.reuse.judging_sample).",
+                    required=True,
+                ),
+                Column(
+                    "stratum_pairs",
+                    "Int64",
+                    "Candidate pairs in that stratum (the sampling weight's numerator).",
+                    bounds=(1, float("inf")),
+                    required=True,
+                ),
+                Column("para_a", "string", "paragraphs.para_id of one paragraph.", required=True),
+                Column("para_b", "string", "paragraphs.para_id of the other, in another document.", required=True),
+                Column(
+                    "reused",
+                    ("yes", "no"),
+                    "yes: the two share a passage of 15 or more characters in the same wording (small edits "
+                    "allowed), formulaic phrases and cited titles not counted.",
+                    required=True,
+                ),
+                Column("note", "string", "What is shared, or why not."),
+                Column("judged_by", "string", "Who judged (one coder; say so).", required=True),
+                Column("judged_on", "string", "Date of judging (YYYY-MM-DD).", required=True),
+            ),
+            key=("pair",),
         ),
     )
 }

@@ -9,8 +9,10 @@
 * Results are cached on disk per text, keyed by the text and by a hash of the
   dictionary and the jieba version: a second run over unchanged text is a lookup,
   and any change to the dictionary starts a new cache.
-* Stopwords come in two documented lists: ``general`` (function words) and
-  ``official`` (the boilerplate verbs of official writing: 坚持, 进一步, 加强 …).
+* Stopwords come in documented lists: ``general`` (function words), ``official``
+  (the boilerplate verbs of official writing: 坚持, 进一步, 加强 …) and ``corpus``
+  (administrative units and generic planning words of these documents: 街道, 社区, 重点 …);
+  :func:`place_stopwords` adds the streets' and districts' own names (长白, 新村, 古美 …).
 
 jieba's chatter ("Building prefix dict …") is silenced, so notebook outputs stay stable.
 """
@@ -370,7 +372,7 @@ def _chunks(texts: Sequence[str], chunk_chars: int):
 
 @cache
 def stopwords(*lists: str, root: Path | None = None) -> frozenset[str]:
-    """Union of the named stopword lists (``general``, ``official``) in ``data/lexicon``."""
+    """Union of the named stopword lists (``general``, ``official``, ``corpus``) in ``data/lexicon``."""
     words: set[str] = set()
     for name in lists:
         path = config.lexicon_dir(root) / f"stopwords_{name}.txt"
@@ -380,16 +382,38 @@ def stopwords(*lists: str, root: Path | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
+ADMIN_SUFFIXES = ("街道", "镇", "区", "市")  # what a place name ends with; the stem before it is the name proper
+
+
+def place_stopwords(names: Iterable[str], tokens: Iterable[str]) -> frozenset[str]:
+    """The ``tokens`` that name one of the places in ``names`` (streets, districts).
+
+    A token names a place when it is a piece of two or more characters of the place's name without its
+    administrative suffix (长白新村街道 → 长白新村: 长白, 新村, 长白新村), or contains that whole name
+    (长白新村街道). Derived from the documents table, so a new street needs no edit to a word list.
+    """
+    stems = set()
+    for name in names:
+        stem = str(name)
+        for suffix in ADMIN_SUFFIXES:
+            if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
+                stem = stem[: -len(suffix)]
+                break
+        stems.add(stem)
+    return frozenset(t for t in tokens if len(t) >= 2 and any(t in stem or stem in t for stem in stems))
+
+
 def filter_tokens(
     tokens: Iterable[str],
     *,
     stopword_lists: tuple[str, ...] = ("general", "official"),
+    extra: Iterable[str] = (),
     drop_punctuation: bool = True,
     drop_numbers: bool = True,
     root: Path | None = None,
 ) -> list[str]:
-    """Drop stopwords of the given lists, punctuation and bare numbers."""
-    stop = stopwords(*stopword_lists, root=root)
+    """Drop stopwords of the given lists and the ``extra`` words, punctuation and bare numbers."""
+    stop = stopwords(*stopword_lists, root=root) | frozenset(extra)
     return drop_tokens(tokens, stop, drop_punctuation=drop_punctuation, drop_numbers=drop_numbers)
 
 

@@ -1,17 +1,22 @@
-"""Topic models as tidy tables, and the diagnostics to choose their number.
+"""Topic models as tidy tables, fitted over many seeds, and the diagnostics to choose their number.
 
+* :func:`corpus_matrix` builds the paragraph × term matrix (stopword lists and place names dropped).
 * :func:`fit` fits LDA or NMF with an explicit ``random_state`` and BLAS pinned
   to one thread (NMF's results move with the thread count), and returns
   ``beta`` (``topic, term, beta``; each topic sums to 1) and ``gamma``
-  (``doc_id, para_id, topic, gamma``; each paragraph sums to 1).
-* :func:`coherence` is the mean NPMI of each topic's top terms, from their
-  co-occurrence in the same paragraph of this corpus; :func:`exclusivity` the
-  mean share of a top term's weight that falls in its own topic;
-  :func:`stability` the mean best-match overlap of top terms between fits with
-  different seeds. :func:`diagnostics` computes all three over a range of k.
-* :func:`frex` ranks terms by the harmonic mean of their frequency and
-  exclusivity ranks (as in STM's FREX), for labels; :func:`prevalence` averages
-  gamma by a covariate with a bootstrap interval.
+  (``doc_id, para_id, topic, gamma``; each paragraph sums to 1). Fits are cached on disk.
+* :func:`fit_ensemble` fits one k over a block of seeds (:func:`ensemble_seeds`), aligns every fit
+  to the medoid fit by Hungarian matching on beta (:func:`align`), and gives each consensus topic its
+  stability: the median best-match similarity over the other fits. Only topics that recur
+  (stability ≥ :data:`STABLE`) are findings.
+* :func:`choose_k` computes, for each k of a grid, held-out perplexity (document completion),
+  coherence (mean NPMI of top terms, :func:`coherence`), exclusivity (:func:`exclusivity`) and
+  stability over the ensemble, and chooses k by a rule it states.
+* :func:`frex` ranks terms by the harmonic mean of their frequency and exclusivity ranks (as in
+  STM's FREX); :func:`labels` uses only terms with enough paragraphs behind them
+  (:func:`supported_terms`); :func:`representative_paragraphs` gives the full texts to read.
+* :func:`prevalence` averages gamma by a covariate with an interval that draws a fit of the ensemble
+  and resamples documents and chapters (never single paragraphs) in each replicate.
 
 LDA runs with ``n_jobs=None``: a different ``n_jobs`` gives different topics.
 """
@@ -20,16 +25,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import sklearn
 from joblib import Memory
 from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from threadpoolctl import threadpool_limits
 
 from streetlib import config
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -97,11 +107,16 @@ def _fit(matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method,
     beta = weights / weights.sum(axis=1, keepdims=True)
     totals = doc_topic.sum(axis=1, keepdims=True)
     gamma = np.divide(doc_topic, totals, out=np.full_like(doc_topic, 1.0 / k), where=totals > 0)
+    doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
+    return _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids)
+
+
+def _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids) -> TopicModel:
+    """A TopicModel from ``k × V`` beta and ``rows × k`` gamma arrays."""
     topics = np.arange(1, k + 1)
     beta_frame = pd.DataFrame(
         {"topic": np.repeat(topics, len(vocabulary)), "term": np.tile(vocabulary, k), "beta": beta.ravel()}
     )
-    doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
     gamma_frame = pd.DataFrame(
         {
             "doc_id": np.repeat(doc_ids, k),
@@ -147,87 +162,34 @@ def exclusivity(model: TopicModel, *, n: int = 10) -> float:
     return float(np.mean(values))
 
 
-def stability(models: list[TopicModel], *, n: int = 10) -> float:
-    """Mean over pairs of fits of the best-match Jaccard overlap of their topics' top terms."""
-    overlaps = []
-    for a, b in combinations(models, 2):
-        sets_a, sets_b = map(set, _top_sets(a, n)), [set(s) for s in _top_sets(b, n)]
-        for s in sets_a:
-            overlaps.append(max(len(s & t) / len(s | t) for t in sets_b))
-    return float(np.mean(overlaps)) if overlaps else 1.0
+def frex(model: TopicModel, *, weight: float = 0.5, n: int = 10, terms: set[str] | None = None) -> pd.DataFrame:
+    """Top ``n`` terms per topic by FREX: harmonic mean of frequency and exclusivity ranks (ECDF).
 
-
-def diagnostics(
-    matrix: sparse.spmatrix,
-    vocabulary: list[str],
-    row_ids: list[str],
-    *,
-    ks: list[int],
-    seeds: list[int],
-    method: str = "lda",
-    n: int = 10,
-) -> pd.DataFrame:
-    """Coherence, exclusivity (first seed) and stability (across seeds) for each k."""
-    rows = []
-    for k in ks:
-        models = [fit(matrix, vocabulary, row_ids, k=k, method=method, seed=s) for s in seeds]
-        rows.append(
-            {
-                "k": k,
-                "coherence": coherence(models[0], matrix, vocabulary, n=n),
-                "exclusivity": exclusivity(models[0], n=n),
-                "stability": stability(models, n=n),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def frex(model: TopicModel, *, weight: float = 0.5, n: int = 10) -> pd.DataFrame:
-    """Top ``n`` terms per topic by FREX: harmonic mean of frequency and exclusivity ranks (ECDF)."""
+    Ranks are computed over the whole vocabulary; ``terms``, if given, restricts the terms returned
+    (e.g. to those with enough paragraphs behind them, see :func:`supported_terms`).
+    """
     wide = model.beta.pivot(index="term", columns="topic", values="beta")
     exclusive = wide.div(wide.sum(axis=1), axis=0)
     freq_rank = wide.rank(pct=True)
     excl_rank = exclusive.rank(pct=True)
     score = 1 / (weight / excl_rank + (1 - weight) / freq_rank)
     long = score.stack().rename("frex").reset_index()
+    if terms is not None:
+        long = long[long["term"].isin(terms)]
     long = long.sort_values(["topic", "frex", "term"], ascending=[True, False, True])
     return long.groupby("topic").head(n).reset_index(drop=True)
 
 
-def labels(model: TopicModel, *, n: int = 3) -> dict[int, str]:
-    """A label per topic: its top ``n`` FREX terms joined with '·'."""
-    top = frex(model, n=n)
+def supported_terms(matrix: sparse.spmatrix, vocabulary: list[str], *, min_df: int) -> set[str]:
+    """Terms found in at least ``min_df`` rows (paragraphs) of the matrix: the only ones a label may use."""
+    df = np.asarray((matrix > 0).sum(axis=0)).ravel()
+    return {term for term, count in zip(vocabulary, df, strict=True) if count >= min_df}
+
+
+def labels(model: TopicModel, *, n: int = 3, terms: set[str] | None = None) -> dict[int, str]:
+    """A label per topic: its top ``n`` FREX terms (among ``terms`` if given) joined with '·'."""
+    top = frex(model, n=n, terms=terms)
     return {topic: "·".join(group["term"]) for topic, group in top.groupby("topic")}
-
-
-def prevalence(
-    gamma: pd.DataFrame, covariates: pd.DataFrame, *, by: str, n_boot: int = 1000, seed: int = 0, level: float = 0.95
-) -> pd.DataFrame:
-    """Mean topic proportion per group with a bootstrap interval (rows resampled within each group).
-
-    ``gamma`` is a model's tidy gamma, ``covariates`` has ``para_id`` and the column ``by``.
-    """
-    rng = np.random.default_rng(seed)
-    wide = gamma.pivot(index="para_id", columns="topic", values="gamma")
-    groups = covariates.set_index("para_id")[by].reindex(wide.index)
-    alpha = (1 - level) / 2
-    rows = []
-    for group, members in wide.groupby(groups, sort=True, observed=True):
-        values = members.to_numpy()
-        draws = rng.integers(0, len(values), size=(n_boot, len(values)))
-        boot = values[draws].mean(axis=1)
-        for j, topic in enumerate(wide.columns):
-            rows.append(
-                {
-                    by: group,
-                    "topic": topic,
-                    "rows": len(values),
-                    "prevalence": float(values[:, j].mean()),
-                    "ci_low": float(np.quantile(boot[:, j], alpha)),
-                    "ci_high": float(np.quantile(boot[:, j], 1 - alpha)),
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def representative(gamma: pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
@@ -238,3 +200,522 @@ def representative(gamma: pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
         .head(n)
         .reset_index(drop=True)
     )
+
+
+def representative_paragraphs(
+    model: TopicModel, paragraphs: pd.DataFrame, *, n: int = 3, topics: list[int] | None = None
+) -> pd.DataFrame:
+    """The ``n`` paragraphs most devoted to each topic, in full, with their document and lines.
+
+    Returns ``topic, rank, gamma, doc_id, para_id, line_start, line_end, text`` (plus ``street``
+    if ``paragraphs`` has it): what a reader needs to judge a topic's label and find the source.
+    """
+    gamma = model.gamma if topics is None else model.gamma[model.gamma["topic"].isin(topics)]
+    best = representative(gamma, n=n)
+    best["rank"] = best.groupby("topic").cumcount() + 1
+    keep = [c for c in ("para_id", "street", "line_start", "line_end", "text") if c in paragraphs.columns]
+    out = best.merge(paragraphs[keep], on="para_id", how="left")
+    columns = ["topic", "rank", "gamma", "doc_id", "para_id", *[c for c in keep if c != "para_id"]]
+    return out[columns]
+
+
+def corpus_matrix(
+    paragraphs: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    genres: tuple[str, ...] = ("plan",),
+    min_df: int = 3,
+    stopword_lists: tuple[str, ...] = ("general", "official", "corpus"),
+) -> tuple[sparse.spmatrix, list[str], list[str], pd.DataFrame]:
+    """The paragraph × term matrix the topic models of notebook 01 are fitted on.
+
+    Non-duplicate paragraphs of the given ``genres`` are segmented; stopwords of the named lists and
+    the streets' and districts' names (:func:`streetlib.text.place_stopwords`) are dropped, as are
+    punctuation and bare numbers; terms in fewer than ``min_df`` paragraphs are left out.
+
+    Returns
+    -------
+    (matrix, row_ids, vocabulary, tokens)
+        ``row_ids`` are paragraph ids; ``tokens`` the filtered tidy tokens (``doc_id, para_id,
+        position, token``) of every kept paragraph.
+    """
+    from streetlib import text
+
+    kept = paragraphs[~paragraphs["is_duplicate"].astype(bool) & paragraphs["genre"].isin(genres)]
+    tokens = text.tokenize(kept)
+    places = text.place_stopwords(
+        pd.concat([documents["street"], documents["district"]]).dropna().unique(), tokens["token"].unique()
+    )
+    content = text.content_tokens(tokens, stopword_lists=stopword_lists, extra=places)
+    matrix, row_ids, vocabulary = text.document_term_matrix(content, by="para_id", min_df=min_df)
+    return matrix, row_ids, vocabulary, content
+
+
+# --- Ensembles over seeds ------------------------------------------------------------------------------
+
+ENSEMBLE_SIZE = 10
+STABLE = 0.8  # median best-match cosine similarity of a topic's beta across the other fits
+
+
+def ensemble_seeds(base: int, n: int = ENSEMBLE_SIZE) -> list[int]:
+    """The ``n`` seeds of an ensemble for base seed ``base``: ``base*n … base*n + n-1``.
+
+    Blocks never overlap, so two base seeds give ensembles that share no fit: agreement between
+    them is evidence, not an artefact of reused fits.
+    """
+    return list(range(base * n, (base + 1) * n))
+
+
+def beta_matrix(model: TopicModel) -> np.ndarray:
+    """``k × V`` array of beta, topics in order, terms in sorted order (the same for every fit)."""
+    return model.beta.pivot(index="topic", columns="term", values="beta").sort_index().to_numpy()
+
+
+def topic_similarity(a: np.ndarray, b: np.ndarray, *, metric: str = "cosine") -> np.ndarray:
+    """Similarity of every row (topic) of ``a`` with every row of ``b``.
+
+    ``"cosine"``: cosine of the beta vectors; ``"jsd"``: 1 − Jensen–Shannon divergence (base 2).
+    Both are 1 for identical topics and 0 for topics with no term in common.
+    """
+    if metric == "cosine":
+        na = a / np.linalg.norm(a, axis=1, keepdims=True)
+        nb = b / np.linalg.norm(b, axis=1, keepdims=True)
+        return np.clip(na @ nb.T, 0.0, 1.0)
+    if metric == "jsd":
+        p, q = a[:, None, :], b[None, :, :]
+        m = (p + q) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum(axis=2)
+            kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum(axis=2)
+        return np.clip(1 - (kl_p + kl_q) / 2, 0.0, 1.0)
+    raise ValueError(f"metric must be 'cosine' or 'jsd', not {metric!r}")
+
+
+def align(reference: np.ndarray, other: np.ndarray, *, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
+    """Match the topics of ``other`` one-to-one with those of ``reference`` (Hungarian algorithm).
+
+    Returns ``(order, similarity)``: ``order[i]`` is the row of ``other`` matched with row ``i`` of
+    ``reference`` (so ``other[order]`` is aligned), ``similarity[i]`` the pair's similarity. The
+    matching maximises the total similarity, so two topics never claim the same partner.
+    """
+    sim = topic_similarity(reference, other, metric=metric)
+    rows, cols = linear_sum_assignment(sim, maximize=True)
+    return cols[np.argsort(rows)], sim[rows, cols][np.argsort(rows)]
+
+
+@dataclass
+class Ensemble:
+    """Fits of one k over several seeds, aligned to one reference fit.
+
+    ``betas`` (fits × k × V, terms sorted) and ``gammas`` (fits × rows × k) hold every fit with its
+    topics put in the order of the consensus topics; ``similarity`` (fits × k) is each aligned topic's
+    similarity with the reference's. The reference is the medoid fit (the one most similar to all
+    others), so no single seed decides what the topics are. Consensus topics are numbered by
+    decreasing corpus-wide prevalence.
+    """
+
+    k: int
+    method: str
+    seeds: list[int]
+    reference: int
+    terms: list[str]
+    row_ids: list[str]
+    doc_ids: list[str]
+    betas: np.ndarray
+    gammas: np.ndarray
+    similarity: np.ndarray
+
+    def stability(self) -> pd.DataFrame:
+        """Per consensus topic: median and minimum best-match similarity over the other fits,
+        the share of fits where it recurs (similarity ≥ :data:`STABLE`), and whether it is stable."""
+        others = np.delete(self.similarity, self.reference, axis=0)
+        if len(others) == 0:
+            others = np.ones((1, self.k))
+        median = np.median(others, axis=0)
+        return pd.DataFrame(
+            {
+                "topic": np.arange(1, self.k + 1),
+                "stability": median,
+                "min_similarity": others.min(axis=0),
+                "recurs_in": (others >= STABLE).mean(axis=0),
+                "stable": median >= STABLE,
+            }
+        )
+
+    def consensus(self) -> TopicModel:
+        """The mean of the aligned fits as one tidy model (beta and gamma renormalised)."""
+        beta = self.betas.mean(axis=0)
+        beta /= beta.sum(axis=1, keepdims=True)
+        gamma = self.gammas.mean(axis=0)
+        gamma /= gamma.sum(axis=1, keepdims=True)
+        return _tidy(
+            self.method, self.k, self.seeds[self.reference], beta, gamma, self.terms, self.row_ids, self.doc_ids
+        )
+
+    def summary(self, *, label_terms: set[str] | None = None, n_terms: int = 10) -> pd.DataFrame:
+        """One row per consensus topic: stability, prevalence, label (3 FREX terms among ``label_terms``),
+        top ``n_terms`` terms by probability."""
+        model = self.consensus()
+        top = model.top_terms(n_terms).groupby("topic")["term"].agg(" ".join)
+        label = labels(model, terms=label_terms)
+        prevalence = model.gamma.groupby("topic")["gamma"].mean()
+        table = self.stability()
+        table["prevalence"] = table["topic"].map(prevalence)
+        table["label"] = table["topic"].map(label)
+        table["top_terms"] = table["topic"].map(top)
+        return table
+
+
+def fit_ensemble(
+    matrix: sparse.spmatrix,
+    vocabulary: list[str],
+    row_ids: list[str],
+    *,
+    k: int,
+    seeds: list[int],
+    method: str = "lda",
+    metric: str = "cosine",
+    doc_ids: list[str] | None = None,
+) -> Ensemble:
+    """Fit ``k`` topics once per seed (cached, deterministic) and align the fits (see :class:`Ensemble`)."""
+    models = [fit(matrix, vocabulary, row_ids, k=k, method=method, seed=s, doc_ids=doc_ids) for s in seeds]
+    betas = np.stack([beta_matrix(m) for m in models])
+    gammas = np.stack(
+        [m.gamma.pivot(index="para_id", columns="topic", values="gamma").loc[row_ids].to_numpy() for m in models]
+    )
+    n_fits = len(models)
+    mean_similarity = np.zeros(n_fits)
+    for i in range(n_fits):
+        for j in range(n_fits):
+            if i != j:
+                mean_similarity[i] += align(betas[i], betas[j], metric=metric)[1].mean()
+    reference = int(np.argmax(mean_similarity))  # first on ties: the lowest seed of the block
+    similarity = np.zeros((n_fits, k))
+    for f in range(n_fits):
+        order, similarity[f] = align(betas[reference], betas[f], metric=metric)
+        betas[f], gammas[f] = betas[f][order], gammas[f][:, order]
+    by_prevalence = np.argsort(-gammas.mean(axis=(0, 1)), kind="stable")
+    terms = sorted(vocabulary)
+    return Ensemble(
+        k=k,
+        method=method,
+        seeds=list(seeds),
+        reference=reference,
+        terms=terms,
+        row_ids=list(row_ids),
+        doc_ids=list(models[0].gamma.drop_duplicates("para_id").set_index("para_id").loc[row_ids, "doc_id"]),
+        betas=betas[:, by_prevalence],
+        gammas=gammas[:, :, by_prevalence],
+        similarity=similarity[:, by_prevalence],
+    )
+
+
+def match_topics(a: TopicModel, b: TopicModel, *, n: int = 10, metric: str = "cosine") -> pd.DataFrame:
+    """Pair the topics of two models (Hungarian on beta) and give each pair's top-``n`` term overlap.
+
+    Returns ``topic_a, topic_b, similarity, overlap`` (shared top-``n`` terms / ``n``): how the
+    findings of two ensembles (two base seeds) are compared.
+    """
+    order, sim = align(beta_matrix(a), beta_matrix(b), metric=metric)
+    top_a, top_b = _top_sets(a, n), _top_sets(b, n)
+    return pd.DataFrame(
+        {
+            "topic_a": np.arange(1, a.k + 1),
+            "topic_b": order + 1,
+            "similarity": sim,
+            "overlap": [len(set(top_a[i]) & set(top_b[j])) / n for i, j in enumerate(order)],
+        }
+    )
+
+
+# --- Choosing k ---------------------------------------------------------------------------------------
+
+PERPLEXITY_FITS = 3  # held-out fits per k (the first seeds of the ensemble)
+
+
+def heldout_perplexity(
+    matrix: sparse.spmatrix, *, k: int, seed: int, test_rows: np.ndarray, max_iter: int = 50
+) -> float:
+    """Document-completion perplexity of the ``test_rows`` under an LDA fitted on the other rows (cached).
+
+    Each held-out paragraph's tokens are split at random (generator seeded with ``seed``) into two
+    halves; its topic proportions are inferred from the first half and the second half is scored
+    with them: ``exp(-log-likelihood / tokens)``, lower is better. Scoring words the inference has
+    not seen avoids the optimism of scoring a paragraph with proportions fitted to itself.
+    """
+    memory = Memory(config.cache_dir() / "models", verbose=0)
+    matrix = sparse.csr_matrix(matrix)
+    mask = np.zeros(matrix.shape[0], dtype=bool)
+    mask[test_rows] = True
+    observed, scored = _split_tokens(matrix[mask], np.random.default_rng(seed))
+    return memory.cache(_heldout)(matrix[~mask], observed, scored, k, seed, max_iter, sklearn.__version__)
+
+
+def _split_tokens(matrix: sparse.csr_matrix, rng: np.random.Generator) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Two count matrices, each row's tokens dealt at random into a first and a second half."""
+    first, second = np.zeros(matrix.shape), np.zeros(matrix.shape)
+    for i in range(matrix.shape[0]):
+        row = matrix.getrow(i)
+        tokens = rng.permutation(np.repeat(row.indices, row.data.astype(int)))
+        half = len(tokens) // 2
+        np.add.at(first[i], tokens[:half], 1)
+        np.add.at(second[i], tokens[half:], 1)
+    return sparse.csr_matrix(first), sparse.csr_matrix(second)
+
+
+def _heldout(train, observed, scored, k, seed, max_iter, sklearn_version=None) -> float:
+    with threadpool_limits(limits=1):
+        model = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch", max_iter=max_iter)
+        model.fit(train)
+        theta = model.transform(observed)
+    beta = model.components_ / model.components_.sum(axis=1, keepdims=True)
+    probability = theta @ beta
+    scored = sparse.coo_matrix(scored)
+    loglik = float((scored.data * np.log(probability[scored.row, scored.col])).sum())
+    return float(np.exp(-loglik / scored.data.sum()))
+
+
+def choose_k(
+    matrix: sparse.spmatrix,
+    vocabulary: list[str],
+    row_ids: list[str],
+    *,
+    ks: list[int],
+    seeds: list[int],
+    heldout: float = 0.2,
+    n_terms: int = 10,
+    min_stability: float = STABLE,
+    doc_ids: list[str] | None = None,
+) -> tuple[pd.DataFrame, int, str]:
+    """Diagnose LDA for each k and choose one by a stated rule.
+
+    For each k an ensemble is fitted over ``seeds`` (see :func:`fit_ensemble`) and four criteria
+    are computed: held-out ``perplexity`` (a random ``heldout`` share of the rows, drawn with the
+    first seed, left out of :data:`PERPLEXITY_FITS` fits; lower is better), ``coherence`` (mean NPMI
+    of the top ``n_terms`` terms, averaged over the ensemble's fits), ``exclusivity`` (likewise) and
+    ``stability`` (median over topics of their median best-match similarity across fits).
+    ``stable_share`` is the share of topics with stability ≥ ``min_stability``.
+
+    Rule: among the k whose ``stability`` reaches ``min_stability`` (all k if none does), take the one
+    with the best mean rank over the four criteria; ties go to the smaller k.
+
+    Returns
+    -------
+    (table, k, rule)
+        The diagnostics (one row per k, with each criterion's rank, ``mean_rank`` and ``eligible``),
+        the chosen k, and the rule as a sentence naming the chosen k.
+    """
+    rng = np.random.default_rng(seeds[0])
+    n_rows = matrix.shape[0]
+    test_rows = np.sort(rng.choice(n_rows, size=max(1, round(heldout * n_rows)), replace=False))
+    rows = []
+    for k in ks:
+        ensemble = fit_ensemble(matrix, vocabulary, row_ids, k=k, seeds=seeds, doc_ids=doc_ids)
+        fits = [
+            _tidy("lda", k, s, ensemble.betas[f], ensemble.gammas[f], ensemble.terms, row_ids, ensemble.doc_ids)
+            for f, s in enumerate(seeds)
+        ]
+        stability_table = ensemble.stability()
+        rows.append(
+            {
+                "k": k,
+                "perplexity": float(
+                    np.mean(
+                        [heldout_perplexity(matrix, k=k, seed=s, test_rows=test_rows) for s in seeds[:PERPLEXITY_FITS]]
+                    )
+                ),
+                "coherence": float(np.mean([coherence(m, matrix, vocabulary, n=n_terms) for m in fits])),
+                "exclusivity": float(np.mean([exclusivity(m, n=n_terms) for m in fits])),
+                "stability": float(stability_table["stability"].median()),
+                "stable_share": float(stability_table["stable"].mean()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["eligible"] = table["stability"] >= min_stability
+    if not table["eligible"].any():
+        table["eligible"] = True
+    ranks = pd.DataFrame(
+        {
+            "perplexity_rank": table["perplexity"].rank(method="min"),
+            "coherence_rank": table["coherence"].rank(method="min", ascending=False),
+            "exclusivity_rank": table["exclusivity"].rank(method="min", ascending=False),
+            "stability_rank": table["stability"].rank(method="min", ascending=False),
+        }
+    )
+    table = pd.concat([table, ranks], axis=1)
+    table["mean_rank"] = ranks.mean(axis=1)
+    candidates = table[table["eligible"]].sort_values(["mean_rank", "k"])
+    chosen = int(candidates["k"].iloc[0])
+    rule = (
+        f"k = {chosen}: among k with median topic stability >= {min_stability:g}, the best mean rank over held-out "
+        "perplexity (lower is better), NPMI coherence, exclusivity and stability (higher is better); "
+        "ties go to the smaller k."
+    )
+    return table, chosen, rule
+
+
+# --- Prevalence by a covariate ------------------------------------------------------------------------
+
+
+def prevalence(
+    ensemble: Ensemble,
+    covariates: pd.DataFrame,
+    *,
+    by: str,
+    clusters: tuple[str, ...] = ("doc_id",),
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Mean topic proportion per group, with an interval that carries model and sampling uncertainty.
+
+    Each bootstrap replicate draws one fit of the ensemble at random (model uncertainty: the topics'
+    proportions move between seeds) and resamples the group's units level by level: with
+    ``clusters=("doc_id", "chapter_id")`` documents are drawn with replacement within the group, then
+    chapters within each drawn document; all paragraphs of a drawn chapter come along. Paragraphs of
+    one chapter are never treated as independent draws. A group with one document is resampled by its
+    chapters only: its interval then says how much the estimate rests on a few chapters of that
+    document, not how other documents of the group would differ.
+
+    Parameters
+    ----------
+    ensemble
+        The aligned fits (:func:`fit_ensemble`).
+    covariates
+        ``para_id``, the column ``by`` and the ``clusters`` columns, one row per paragraph; paragraphs of
+        the model missing here are left out (to compare within a subset, pass the subset).
+    by
+        The grouping column (street, document type, year …).
+    clusters
+        Nested resampling units, outermost first.
+
+    Returns
+    -------
+    DataFrame with ``by``, ``topic``, ``documents``, ``clusters`` (innermost units), ``paragraphs``,
+    ``prevalence`` (mean over fits of the group's mean gamma), ``ci_low`` and ``ci_high`` (central
+    ``level`` percentile interval of the replicates).
+    """
+    rng = np.random.default_rng(seed)
+    wanted = set(covariates["para_id"])
+    rows_used = np.array([i for i, r in enumerate(ensemble.row_ids) if r in wanted], dtype=int)
+    frame = covariates.set_index("para_id").loc[[ensemble.row_ids[i] for i in rows_used]].reset_index()
+    leaf = frame[list(clusters)].astype(str).agg("\x1f".join, axis=1)
+    leaf_codes, leaf_names = pd.factorize(leaf, sort=True)
+    n_fits = len(ensemble.seeds)
+    sums = np.zeros((n_fits, len(leaf_names), ensemble.k))
+    for f in range(n_fits):
+        np.add.at(sums[f], leaf_codes, ensemble.gammas[f][rows_used])
+    counts = np.bincount(leaf_codes, minlength=len(leaf_names)).astype(float)
+    alpha = (1 - level) / 2
+    rows = []
+    for group, members in frame.assign(_leaf=leaf_codes).groupby(by, sort=True, observed=True):
+        tree = _nest(members, list(clusters))
+        leaves = np.array(sorted(set(members["_leaf"])))
+        point = sums[:, leaves].sum(axis=1) / counts[leaves].sum()  # fits × k
+        replicates = np.empty((n_boot, ensemble.k))
+        for b in range(n_boot):
+            drawn = _draw(tree, rng)
+            weights = np.bincount(drawn, minlength=len(leaf_names)).astype(float)
+            fit_index = rng.integers(n_fits)
+            replicates[b] = weights @ sums[fit_index] / (weights @ counts)
+        low, high = np.quantile(replicates, [alpha, 1 - alpha], axis=0)
+        for j in range(ensemble.k):
+            rows.append(
+                {
+                    by: group,
+                    "topic": j + 1,
+                    "documents": members["doc_id"].nunique() if "doc_id" in members else np.nan,
+                    "clusters": len(leaves),
+                    "paragraphs": len(members),
+                    "prevalence": float(point[:, j].mean()),
+                    "ci_low": float(low[j]),
+                    "ci_high": float(high[j]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _nest(members: pd.DataFrame, levels: list[str]):
+    """The group's units as nested lists, innermost entries the leaf codes."""
+    if len(levels) == 1:
+        return sorted(set(members["_leaf"]))
+    return [_nest(sub, levels[1:]) for _, sub in members.groupby(levels[0], sort=True)]
+
+
+def _draw(tree, rng: np.random.Generator) -> list[int]:
+    """Resample each level of a nested unit list with replacement; return the drawn leaf codes."""
+    picks = rng.integers(len(tree), size=len(tree))
+    if not isinstance(tree[0], list):
+        return [tree[i] for i in picks]
+    return [leaf for i in picks for leaf in _draw(tree[i], rng)]
+
+
+def leading_groups(prevalence_table: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Per topic, the group with the highest prevalence and whether its lead is clear.
+
+    ``clear`` is True when the leader's interval lies above every other group's interval (its
+    ``ci_low`` exceeds their ``ci_high``); otherwise the data do not single out one group. These
+    are the statements notebook 01 writes as findings, so they are what must not move with the seed.
+    """
+    rows = []
+    for topic, group in prevalence_table.groupby("topic", sort=True):
+        ordered = group.sort_values(["prevalence", by], ascending=[False, True])
+        leader, rest = ordered.iloc[0], ordered.iloc[1:]
+        rows.append(
+            {
+                "topic": topic,
+                "leader": leader[by],
+                "prevalence": leader["prevalence"],
+                "clear": bool(len(rest) == 0 or leader["ci_low"] > rest["ci_high"].max()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def prevalence_figure(
+    table: pd.DataFrame, *, by: str, groups: list[str], topic_labels: dict[int, str], title: str
+) -> Figure:
+    """One panel per topic in ``topic_labels``: each group's prevalence with its interval, and its n beside it.
+
+    ``table`` is a :func:`prevalence` result; ``groups`` gives the rows' order (top to bottom). The height
+    grows with the number of groups, so thirty streets stay legible.
+    """
+    import matplotlib.pyplot as plt
+
+    from streetlib import plotting
+
+    shown = table[table["topic"].isin(topic_labels)]
+    n_panels = len(topic_labels)
+    fig, axes = plt.subplots(
+        1, n_panels, figsize=(4.2 * n_panels + 1.5, 0.45 * len(groups) + 1.6), sharey=True, squeeze=False
+    )
+    y = np.arange(len(groups))
+    for ax, (topic, rows) in zip(axes[0], shown.groupby("topic"), strict=True):
+        rows = rows.set_index(by).loc[groups]
+        ax.errorbar(
+            rows["prevalence"],
+            y,
+            xerr=[rows["prevalence"] - rows["ci_low"], rows["ci_high"] - rows["prevalence"]],
+            fmt="o",
+            color=plotting.PALETTE[0],
+            capsize=3,
+        )
+        for yi, r in zip(y, rows.itertuples(), strict=True):  # n right of the axes: never under a bar
+            ax.annotate(
+                f"{r.documents} doc · {r.clusters} ch · {r.paragraphs} para",
+                (1.0, yi),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color="#555555",
+            )
+        ax.set_title(f"T{topic} {topic_labels[topic]}", fontsize=9)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("主题占比 prevalence")
+    axes[0][0].set_yticks(y, groups)
+    axes[0][0].invert_yaxis()
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
