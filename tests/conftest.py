@@ -15,10 +15,10 @@ REAL_DATA = config.PROJECT_ROOT / "data"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """nbval's notebook cells (``make test`` collects notebooks/ beside tests/) execute notebooks: slow."""
+    """nbval's cells (``make test`` collects notebooks/ beside tests/) execute notebooks: mark them so."""
     for item in items:
         if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.notebooks)
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shared / "data"
 
 
-@pytest.mark.slow
+@pytest.mark.notebooks
 def test_the_new_document_reaches_every_table(new_street_data: Path) -> None:
     expected = {"documents", "regions", "sections", "paragraphs", "tasks", "population"}
     for name in datasets.table_names():
@@ -125,7 +125,7 @@ def notebook_class(path: Path) -> type:
     """A test class for one notebook. ``pytest -n 2 --dist loadscope`` hands out one class (or module) at a
     time, so each notebook is its own unit of work, while nbval's cells of one notebook stay together."""
 
-    @pytest.mark.slow
+    @pytest.mark.notebooks
     class Notebook:
         def test_runs_on_a_new_street(
             self, new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -140,7 +140,7 @@ for _path in NOTEBOOKS:  # TestNotebook00, TestNotebook01, …
     globals()[f"TestNotebook{_path.stem.split('_')[0]}"] = notebook_class(_path)
 
 
-@pytest.mark.slow
+@pytest.mark.notebooks
 def test_a_notebook_on_unbuilt_data_says_what_to_run(
     data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

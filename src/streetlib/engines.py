@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from streetlib import topics
@@ -95,25 +94,8 @@ def _fit_tomotopy(matrix, vocabulary, row_ids, *, k, seed, doc_ids, metadata, en
     documents = list(model.docs)  # tomotopy's corpus iterates but does not index
     for i, d in added.items():
         gamma[i] = documents[d].get_topic_dist()
-    return tidy(engine, k, seed, beta, gamma, vocabulary, row_ids, doc_ids)
-
-
-def tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids) -> topics.TopicModel:
-    """A :class:`~streetlib.topics.TopicModel` from a topic × term and a row × topic array."""
-    numbers = np.arange(1, k + 1)
-    beta_frame = pd.DataFrame(
-        {"topic": np.repeat(numbers, len(vocabulary)), "term": np.tile(vocabulary, k), "beta": beta.ravel()}
-    )
     doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
-    gamma_frame = pd.DataFrame(
-        {
-            "doc_id": np.repeat(doc_ids, k),
-            "para_id": np.repeat(row_ids, k),
-            "topic": np.tile(numbers, len(row_ids)),
-            "gamma": gamma.ravel(),
-        }
-    )
-    return topics.TopicModel(method, k, seed, beta_frame, gamma_frame)
+    return topics._tidy(engine, k, seed, beta, gamma, vocabulary, row_ids, doc_ids)
 
 
 def beta_array(model: topics.TopicModel, vocabulary: list[str]) -> np.ndarray:
