@@ -40,6 +40,8 @@ from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -120,7 +122,6 @@ def worker_start() -> float:
 
 def one_scale(scale: float, repeats: int, full: bool) -> dict:
     """Segmentation, caches, vocabulary and every engine at one scale."""
-    import numpy as np
     from corpus import scaled_corpus
 
     from streetlib import engines, text, topics
@@ -213,13 +214,15 @@ def one_scale(scale: float, repeats: int, full: bool) -> dict:
         models |= model
     quality = []
     for name, fitted in models.items():
+        similar, recurring = stability(fitted) if len(fitted) > 1 else (None, None)
         quality.append(
             {
                 "engine": name,
                 "fits": len(fitted),
                 "npmi_coherence": round(statistics.median(topics.coherence(m, train, vocabulary) for m in fitted), 4),
                 "exclusivity": round(statistics.median(topics.exclusivity(m) for m in fitted), 4),
-                "seed_stability": round(stability(fitted), 4) if len(fitted) > 1 else None,
+                "seed_stability": None if similar is None else round(similar, 3),
+                "topics_recurring": None if recurring is None else round(recurring, 2),
                 "heldout_perplexity": round(
                     statistics.median(
                         engines.completion_perplexity(engines.beta_array(m, vocabulary), matrix[held_out])
@@ -256,11 +259,15 @@ def one_scale(scale: float, repeats: int, full: bool) -> dict:
     }
 
 
-def stability(models) -> float:
-    """Mean over pairs of fits (different seeds) of the best-match Jaccard overlap of their topics' top 10 terms."""
-    sets = [[set(g["term"]) for _, g in m.top_terms(10).groupby("topic")] for m in models]
-    overlaps = [max(len(s & t) / len(s | t) for t in b) for a, b in combinations(sets, 2) for s in a]
-    return statistics.mean(overlaps)
+def stability(models) -> tuple[float, float]:
+    """Seed stability as notebook 01 measures it (``topics.align``: topics matched one-to-one by the cosine of
+    their beta): the mean matched similarity over pairs of fits, and the share of matched topics that recur
+    (similarity ≥ ``topics.STABLE``)."""
+    from streetlib import topics
+
+    betas = [topics.beta_matrix(m) for m in models]
+    matched = np.concatenate([topics.align(a, b)[1] for a, b in combinations(betas, 2)])
+    return float(matched.mean()), float((matched >= topics.STABLE).mean())
 
 
 def _has(module: str) -> bool:
@@ -453,11 +460,13 @@ def markdown(results: dict) -> str:
             f"Topic quality at k = {K} (fits on 90 % of the paragraphs with seeds 0, 1, 2; perplexity by document "
             "completion on the other 10 %, the same inference for every engine):",
             "",
-            "| engine | fits | NPMI coherence | exclusivity | seed stability (top-10 Jaccard) | held-out perplexity |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| engine | fits | NPMI coherence | exclusivity | seed stability (aligned cosine) | topics recurring "
+            "(≥ 0.8) | held-out perplexity |",
+            "|---|---:|---:|---:|---:|---:|---:|",
             *[
                 f"| {q['engine']} | {q['fits']} | {q['npmi_coherence']} | {q['exclusivity']} | "
-                f"{q['seed_stability'] if q['seed_stability'] is not None else ''} | {q['heldout_perplexity']} |"
+                f"{'' if q['seed_stability'] is None else q['seed_stability']} | "
+                f"{'' if q['topics_recurring'] is None else q['topics_recurring']} | {q['heldout_perplexity']} |"
                 for q in s["quality"]
             ],
             "",
