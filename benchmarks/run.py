@@ -281,7 +281,8 @@ def _has(module: str) -> bool:
 
 def pipeline(scale: float, repeats: int) -> dict:
     """Segmentation (two processes, start-up included), matrix and the default engine at k = 20, interleaved with
-    a serial jieba pass over the same text; the peak memory of this process and its workers during the pipeline."""
+    a serial jieba pass over the same text; the peak memory of this process (RSS) and its workers (their own
+    pages, USS) during the pipeline."""
     import psutil
     from corpus import scaled_corpus
 
@@ -298,7 +299,8 @@ def pipeline(scale: float, repeats: int) -> dict:
         while True:
             if sampling.is_set():
                 try:
-                    rss = me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
+                    # a forked worker shares this process's pages: count only its own (USS)
+                    rss = me.memory_info().rss + sum(c.memory_full_info().uss for c in me.children(recursive=True))
                     peak[0] = max(peak[0], rss)
                 except psutil.Error:
                     pass
