@@ -168,8 +168,8 @@ def segment_pos(text: str, *, root: Path | None = None) -> list[tuple[str, str]]
 # process's built engine. Elsewhere they are spawned and import streetlib and load the dictionary first.
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 # What a worker costs before its first token, measured by benchmarks/run.py ("worker start-up" rows,
-# 2-core machine): forked 0.03 s, spawned 0.6-0.8 s. Workers start only when this process's own measured
-# rate says the rest of the input takes longer than that, so small inputs stay serial.
+# 2-core machine): forked 0.01-0.02 s (0.05 leaves room for forking a large process), spawned 0.6-0.8 s.
+# Workers start only when this process's own measured rate says the rest of the input takes longer.
 WORKER_STARTUP_S = {"fork": 0.05, "spawn": 0.8}
 
 
