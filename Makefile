@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-fast lock browser build notebooks reports reproduce site lab test bench lint format clean
+.PHONY: help setup setup-fast lock browser build notebooks reports reproduce site lab test bench lint format clean teaching
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-11s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ build: setup ## rebuild data/processed from data/raw (deterministic, atomic)
 NOTEBOOK_JOBS ?= 2
 notebooks: setup ## execute every notebook in place (outputs committed), NOTEBOOK_JOBS at a time
 	$(BIN)/streetlib reproduce --force --jobs $(NOTEBOOK_JOBS)
+
+teaching: setup ## write teaching/05_teaching_case_student.ipynb: notebook 05 without its solutions
+	$(BIN)/streetlib teaching
 
 reports: setup ## execute the notebooks that changed, write their HTML reports and reports/index.html
 	$(BIN)/streetlib reproduce --jobs $(NOTEBOOK_JOBS)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from streetlib import config
@@ -108,3 +110,18 @@ def document_entry(
     body = "\n".join(f"{k} = {v!r}" if isinstance(v, int) else f'{k} = "{v}"' for k, v in fields.items())
     part_list = ", ".join(f'{{ line_start = {a}, line_end = {b}, genre = "{g}" }}' for a, b, g in parts)
     return f"{body}\nparts = [{part_list}]"
+
+
+def record_table(root: Path, name: str) -> None:
+    """Record the current rows and sha256 of ``processed/<name>.csv`` in ``processed/MANIFEST`` (a test that
+    edits a built table on purpose, to reach a check behind the manifest's)."""
+    from streetlib.datasets import MANIFEST_FILE, table_digest
+
+    path = config.processed_dir(root) / f"{name}.csv"
+    data = path.read_bytes()
+    rows = len(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+    manifest = config.processed_dir(root) / MANIFEST_FILE
+    text = manifest.read_text(encoding="utf-8")
+    text, count = re.subn(rf"(?m)^{name}\t.*$", f"{name}\t{rows}\t{table_digest(data)}", text)
+    assert count == 1, f"{name} not in {manifest}"
+    manifest.write_text(text, encoding="utf-8")

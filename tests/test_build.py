@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import REAL_DATA, snapshot
 
+import streetlib.build as build_module
 from streetlib import config, load_documents
 from streetlib.build import build
 from streetlib.errors import ManifestError
@@ -74,3 +78,34 @@ def test_a_retired_set_left_by_a_kill_is_restored_before_anything_else(data_root
 
 
 # Interrupts, kills, locks, permissions and links of the swap: tests/test_swap.py.
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("terminal", "delay", "shown"), [(True, 0.0, True), (False, 0.0, False), (True, 60.0, False)])
+def test_a_progress_bar_shows_on_a_terminal_once_the_build_runs_long(
+    data_root: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool, delay: float, shown: bool
+) -> None:
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(build_module, "PROGRESS_DELAY", delay)
+    build(data_root)
+    text = err.getvalue()
+    assert "[streetlib build] wrote 16 tables" in text  # the plain lines are printed either way
+    n_docs = 11
+    bar = re.findall(r"\[streetlib build\]: +\d+%.*?(\d+)/(\d+)", text)
+    assert bool(bar) == shown, text[-500:]
+    if shown:
+        stages = sum(s.per_document for s in build_module.STAGES)
+        assert bar[-1][1] == str(stages * n_docs)  # one step per document stage and document
+
+
+def test_no_progress_bar_when_progress_is_off(data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(build_module, "PROGRESS_DELAY", 0.0)
+    build(data_root, progress=False)
+    assert err.getvalue() == ""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import record_table
 
 import streetlib
 from streetlib import datasets
@@ -61,6 +62,7 @@ def test_stale_columns_are_refused(data_root: Path) -> None:
     path = datasets.table_path("documents", root=data_root)
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"^doc_id,", "id,", text), encoding="utf-8")
+    record_table(data_root, "documents")
     with pytest.raises(DataNotBuiltError, match="differ from the schema"):
         streetlib.load_documents(root=data_root)
 
@@ -70,5 +72,6 @@ def test_streetlib_data_overrides_the_root(data_root: Path, monkeypatch: pytest.
     path = datasets.table_path("documents", root=data_root)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:3]), encoding="utf-8")
+    record_table(data_root, "documents")
     monkeypatch.setenv("STREETLIB_DATA", str(data_root))
     assert len(streetlib.load_documents()) == 2

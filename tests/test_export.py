@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import add_source, document_entry
+from conftest import add_source, document_entry, record_table
 
 from streetlib.build import build
 from streetlib.cli import main
@@ -112,6 +112,7 @@ def test_control_characters_are_removed_from_the_workbook_with_a_note(hostile_ro
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[0, "text"] = "社区\x01治理\x0b"
     frame.to_csv(path, index=False, lineterminator="\n")
+    record_table(hostile_root, "paragraphs")
     with pytest.warns(UserWarning, match=r"paragraphs: removed 2 control character"):
         export_xlsx(tmp_path / "out.xlsx", root=hostile_root)
     book = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)

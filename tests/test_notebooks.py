@@ -66,6 +66,20 @@ def output_text(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+def cell_output(notebook: nbformat.NotebookNode, marker: str) -> str:
+    """The text output of the one code cell whose source contains ``marker``."""
+    (cell,) = [c for c in notebook.cells if c.cell_type == "code" and marker in c.source]
+    return output_text(nbformat.v4.new_notebook(cells=[cell]))
+
+
+def with_parameters(path: Path, **values: str) -> Path:
+    """A copy of a notebook whose parameters cell sets ``values`` (as papermill would)."""
+    notebook = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    cell.source += "".join(f"\n{name} = {value!r}" for name, value in values.items())
+    return notebook
+
+
 def build_new_street(root: Path) -> Path:
     """A copy of data/ at ``root`` with a new street's document added and built through the command line."""
     for sub in ("raw", "reviewed", "lexicon", "external", "codebooks"):  # codebooks: notebook 06
@@ -117,6 +131,12 @@ def runs_on_a_new_street(path: Path, data: Path, out: Path, monkeypatch: pytest.
     notebook = execute(path, monkeypatch, data, out)
     if path.stem in COMPARES_STREETS:
         assert NEW_STREET in output_text(notebook) or NEW_DOC in output_text(notebook), path.stem
+    if path.stem in ("02_age_structure", "05_teaching_case"):
+        # the case street keeps its own numbers, and the new street's bands are listed beside it, not mixed in
+        case = cell_output(notebook, "demography.age_structure(population, CASE_STREET)")
+        assert "36912" in case and "19307" in case and NEW_STREET not in case
+        every = cell_output(notebook, "demography.age_structures(population)")
+        assert NEW_STREET in every and all(n in every for n in ("33800", "15100", "3100", "65.0", "29.0", "6.0"))
     assert list((out / "figures").glob(f"{path.stem[:2]}_*.png")), "figures go to STREETLIB_FIGURES"
     assert snapshot(config.FIGURES_DIR) == figures_before, "the committed figures are untouched"
 
@@ -150,3 +170,21 @@ def test_a_notebook_on_unbuilt_data_says_what_to_run(
     assert "DataNotBuiltError" in message and "has not been built" in message
     assert f"streetlib --data {data_root} build" in message
     assert not (tmp_path / "figures").exists()
+
+
+@pytest.mark.notebooks
+def test_the_teaching_case_shows_the_new_street_when_it_is_the_case(
+    new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = config.PROJECT_ROOT / "notebooks" / "05_teaching_case.ipynb"
+    copy = tmp_path / path.name
+    nbformat.write(with_parameters(path, CASE_STREET=NEW_STREET), copy)
+    notebook = execute(copy, monkeypatch, new_street_data, tmp_path)
+    # 户籍 52000, 60+ 18200, 80+ 3100 (fixture line 4): bands 33800 / 15100 / 3100 = 65.0% / 29.0% / 6.0%
+    case = cell_output(notebook, "demography.age_structure(population, CASE_STREET)")
+    for number in ("33800", "15100", "3100", "65.0", "29.0", "6.0", "2024-12-01"):
+        assert number in case, number
+    assert "长白新村街道" not in case and "36912" not in case
+    # the district of the new street (徐汇区) has no official figure: untested; Shanghai 2022 (36.8%) is the nearest
+    comparison = cell_output(notebook, "demography.compare_with_reference(profile")
+    assert "徐汇区" in comparison and "untested" in comparison and "36.8" in comparison

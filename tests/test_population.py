@@ -246,7 +246,7 @@ def test_a_bad_pattern_row_names_its_line(tmp_path: Path) -> None:
 def test_reference_rows_all_carry_a_source() -> None:
     ref = streetlib.load_reference_population()
     assert ref["source"].str.strip().str.len().gt(0).all()
-    assert set(ref["basis"]) == {"hukou", "resident"}
+    assert set(ref["basis"]) <= {"hukou", "resident", "unstated"}  # as each source states it
     shanghai_2020 = ref[(ref["region"] == "上海市") & (ref["as_of"] == "2020-12-31")].set_index("measure")["value"]
     assert shanghai_2020["share_age_60_plus"] == 36.1
     assert round(100 * shanghai_2020["age_60_plus"] / shanghai_2020["total"], 1) == 36.1

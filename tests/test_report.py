@@ -206,3 +206,46 @@ def test_a_check_of_an_unknown_kind_or_three_documents_is_refused(tmp_path) -> N
     write_checks(tmp_path / "three/report_checks.csv", ["d,x,a,b + c,0,equal,restatement,,"])
     with pytest.raises(BuildError, match="at most two documents"):
         run_checks(tmp_path / "three/report_checks.csv", env, where, ["d"])
+
+
+def test_unary_minus_is_arithmetic(tmp_path) -> None:
+    env = {"a": 5.0, "b": 2.0}
+    where = {"a": ("d", 1, 1), "b": ("d", 2, 2)}
+    write_checks(
+        tmp_path / "minus/report_checks.csv",
+        ["d,minus,a,-b + 7,0,equal,arithmetic,,", "d,plus,a,+a,0,equal,restatement,,"],
+    )
+    rows = run_checks(tmp_path / "minus/report_checks.csv", env, where, ["d"])
+    assert [(r["recomputed"], r["verdict"]) for r in rows] == [(5.0, "holds"), (5.0, "holds")]
+
+
+@pytest.mark.parametrize(
+    ("formula", "words"),
+    [
+        ("1 +", "not a complete expression"),
+        ("1e308 * 10", "no finite value"),
+        ("a / (b - 2)", "divides by zero"),
+        ("a / 0", "divides by zero"),
+        ("True", "not a number"),
+        ("a * False", "not a number"),
+        ("a ** 2", "not a number"),
+        ("abs(a)", "not a number"),
+    ],
+)
+def test_a_bad_formula_is_an_error_naming_file_and_row(tmp_path, formula: str, words: str) -> None:
+    env = {"a": 5.0, "b": 2.0}
+    where = {"a": ("d", 1, 1), "b": ("d", 2, 2)}
+    path = tmp_path / "bad/report_checks.csv"
+    write_checks(path, ["d,fine,a,a,0,equal,restatement,,", f'd,bad,a,"{formula}",0,equal,arithmetic,,'])
+    with pytest.raises(BuildError) as caught:
+        run_checks(path, env, where, ["d"])
+    message = str(caught.value)
+    assert f"bad/report_checks.csv:3: column 'formula': {formula!r}" in message and words in message
+
+
+@pytest.mark.parametrize("decimals", ["-1", "1.5", "x", "99"])
+def test_a_bad_decimals_is_an_error_naming_file_and_row(tmp_path, decimals: str) -> None:
+    path = tmp_path / "dec/report_checks.csv"
+    write_checks(path, [f"d,bad,a,a,{decimals},equal,restatement,,"])
+    with pytest.raises(BuildError, match=r"dec/report_checks.csv:2: column 'decimals'"):
+        run_checks(path, {"a": 1.0}, {"a": ("d", 1, 1)}, ["d"])

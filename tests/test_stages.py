@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import add_source, document_entry, snapshot
+from conftest import add_source, document_entry, record_table, snapshot
 
 import streetlib
 from streetlib import build as build_module
@@ -199,6 +199,7 @@ def test_loaders_refuse_values_they_cannot_restore(data_root: Path, table, colum
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    record_table(data_root, table)  # past the manifest's check, to reach the value check
     with pytest.raises(DataNotBuiltError) as caught:
         streetlib.load(table, root=data_root)
     for fragment in (f"{table}.csv", f"column {column!r}", bad, "run `streetlib build`"):
@@ -231,7 +232,7 @@ def test_a_byte_order_mark_is_accepted(data_root: Path) -> None:
     [
         (
             lambda t: t.replace('"the 常住人口 figure is missing: a missing value, not zero"', "missing, not zero"),
-            ["errata.csv:28", "has 7 fields, the header has 6", "must be quoted"],
+            ["errata.csv:28", "has 8 fields, the header has 7", "must be quoted"],
         ),
         (lambda t: t.replace("source,line,", "file,line,", 1), ["errata.csv:1", "missing ['source']"]),
         (lambda t: t.replace(",fix,", ",repair,", 1), ["errata.csv:2", "'action'", "'repair' is not one of fix, flag"]),

@@ -522,3 +522,62 @@ def test_boilerplate_patterns_are_linear_time(line: str) -> None:
     for pattern, _ in load_boilerplate():
         pattern.search(line)
     assert time.perf_counter() - started < 0.5
+
+
+def _plain_document(n_lines: int) -> Document:
+    return Document(
+        doc_id="many",
+        source="many.txt",
+        title="t",
+        street="s",
+        street_en="s",
+        district="d",
+        district_en="d",
+        doc_type="work_plan",
+        year_start=2024,
+        year_end=2024,
+        line_start=1,
+        line_end=n_lines,
+        parts=(Part(1, n_lines, "plan"),),
+    )
+
+
+def _span_end_by_definition(heads: list, doc: Document) -> list[int]:
+    """The section-span rule written out: the line before the next heading of the same or a higher rank."""
+    ends = []
+    for i, region in enumerate(heads):
+        after = heads[i + 1 :]
+        close = next((h for h in after if region.kind == "title" or h.kind == "title" or h.level <= region.level), None)
+        ends.append(close.line_start - 1 if close else doc.line_end)
+    return ends
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.just("title"), st.integers(min_value=1, max_value=5)), min_size=1, max_size=40))
+def test_section_spans_follow_the_rule(kinds: list) -> None:
+    from streetlib.structure import Region, _span_ends
+
+    doc = _plain_document(2 * len(kinds) + 3)
+    heads = [
+        Region("many", "title", 2 * i + 1, 2 * i + 1, "t")
+        if k == "title"
+        else Region("many", "heading", 2 * i + 1, 2 * i + 1, "h", k)
+        for i, k in enumerate(kinds)
+    ]
+    ends = _span_ends(heads, doc)
+    assert [ends[id(h)] for h in heads] == _span_end_by_definition(heads, doc)
+
+
+def test_sections_of_a_document_with_many_headings_take_linear_time() -> None:
+    # 20 000 chapters each with one subsection: a pairwise scan makes 2 * 10^8 comparisons (minutes)
+    lines = []
+    for n in range(1, 10_001):
+        lines += [f"第{n}章 总则", "(一)目标", "推进工作。"]
+    doc = _plain_document(len(lines))
+    regions = segment_document(doc, lines, load_boilerplate())
+    start = time.perf_counter()
+    sections, _, _ = sections_and_paragraphs(doc, regions)
+    elapsed = time.perf_counter() - start
+    assert len(sections) == 20_000
+    assert sections[0]["span_end"] == 3 and sections[1]["span_end"] == 3 and sections[-1]["span_end"] == len(lines)
+    assert elapsed < 10, f"{elapsed:.1f} s for 20 000 headings"

@@ -111,7 +111,9 @@ def test_displaced_titles_are_assigned_by_order_and_flagged() -> None:
     assert len(displaced) == 13, "every task table but 表1 has a missing or wrong title above it"
     tasks = streetlib.load_tasks().drop_duplicates("table_no").set_index("table_no")
     assert tasks.loc[3, "table_title"].endswith("2022年重点任务清单")  # adjacent title says 2021
-    assert "2022" in displaced.set_index("line_start").loc[328, "replacement"]
+    # the flag cites the title line above the table (327), the table's lines (328-436) are in its note
+    flag = displaced.set_index("line_start").loc[327]
+    assert "2022" in flag["replacement"] and flag["note"].startswith("the table at lines 328-436")
 
 
 def test_every_department_resolves_and_counts_match_the_map() -> None:
@@ -257,6 +259,7 @@ def test_a_bad_task_table_leaves_its_document_out_with_a_clear_message(data_root
         assert fragment in message, message
     after = snapshot(config.processed_dir(data_root))
     assert after.pop("build_problems.csv") != before.pop("build_problems.csv")
+    assert after.pop("MANIFEST") != before.pop("MANIFEST")  # it records build_problems' rows and checksum
     assert after == before
 
 
@@ -385,7 +388,7 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
     lines = [
         "序号 |",
         "重点任务 |",
-        "配合科室 |",
+        "联络人 |",
         "责任单位 |",
         "1 |",
         "a |",
@@ -397,9 +400,9 @@ def test_an_unknown_header_word_is_kept_as_its_own_column_when_the_shape_confirm
         "自治办 |",
     ]
     (table,) = split_tables(pipe_cells(lines, 1), "t.txt")
-    assert table.columns == ["seq", "task", "配合科室", "responsible"] and table.unknown == ["配合科室"]
+    assert table.columns == ["seq", "task", "联络人", "responsible"] and table.unknown == ["联络人"]
     rows = parse_complete_rows(table, layout="pipe")
-    assert [(r.key.text, r.values["配合科室"].text, r.values["responsible"].text) for r in rows] == [
+    assert [(r.key.text, r.values["联络人"].text, r.values["responsible"].text) for r in rows] == [
         ("1", "x", "党建办"),
         ("2", "y", "自治办"),
     ]

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from streetlib import config, facts, indicators, report, reviewed, structure, tables, tasks
 from streetlib.atomic import owning_folder, replacing_folder
-from streetlib.clean import Erratum, apply_errata, load_errata
+from streetlib.clean import Erratum, apply_errata, hidden_characters, load_errata
+from streetlib.datasets import MANIFEST_FILE, manifest_text
 from streetlib.errors import BuildError, Located, StreetlibError, located
 from streetlib.manifest import Corpus, Document, read_corpus
-from streetlib.schema import REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
+from streetlib.schema import LEXICON, REVIEWED, SPECS, Invalid, TableSpec, quality_flag, validate
 from streetlib.stage import CorpusContext, DocumentContext, Lexicon, Stage, StageResult
 
 # The registry. Adding a table type: one stage module with an `extract(ctx) -> StageResult`,
@@ -48,6 +50,7 @@ STAGES: tuple[Stage, ...] = (
 # Stages that leave what later stages read on the context: when they fail, a document's later stages are skipped.
 FOUNDATIONS = ("structure", "tables")
 EXIT_LEFT_OUT = 3  # `streetlib build` / `check` exit status when documents were left out
+PROGRESS_DELAY = 3.0  # seconds a build runs before its progress bar appears
 
 
 @dataclass
@@ -100,7 +103,7 @@ def documents_table(corpus: Corpus, documents: list[Document] | None = None) -> 
     return pd.DataFrame(rows, columns=SPECS["documents"].names)
 
 
-def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
+def run_stages(corpus: Corpus, root: Path | None = None, *, progress: bool = False) -> BuildResult:
     """Run every stage over the corpus; return the tables (sorted, validated) and the documents left out.
 
     Raises
@@ -111,8 +114,10 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     """
     reviewed_dir = config.reviewed_dir(root)
     lexicon_dir = config.lexicon_dir(root)
-    for name in REVIEWED:  # refuse a malformed reviewed file before anything runs
+    for name in REVIEWED:  # refuse a malformed reviewed or lexicon file before anything runs
         reviewed.read(name, root)
+    for name in LEXICON:
+        reviewed.read_lexicon(name, lexicon_dir)
     errata = load_errata(reviewed_dir)
     lines = apply_errata(corpus, errata, reviewed_dir)
     department_rows, department_names = tasks.load_departments(lexicon_dir)
@@ -133,11 +138,14 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
         )
         for d in documents
     }
+    by_source: dict[str, list[DocumentContext]] = {}  # one pass, not one scan of every document per document
     for ctx in contexts.values():
-        ctx.source_tables = _source_tables(contexts, ctx.source)
-        ctx.report_source = any(d.doc_type == "research_report" for d in documents if d.source == ctx.source)
+        by_source.setdefault(ctx.source, []).append(ctx)
+    for ctx in contexts.values():
+        ctx.source_tables = _source_tables(by_source[ctx.source])
+        ctx.report_source = any(c.doc.doc_type == "research_report" for c in by_source[ctx.source])
     data_root = root or config.data_root()
-    results, problems = _run_document_stages(documents, contexts, data_root)
+    results, problems = _run_document_stages(documents, contexts, data_root, progress=progress)
     while True:  # a corpus stage's invalid rows leave their document out: run the corpus stages again without it
         kept = [d for d in documents if d.doc_id not in problems]
         corpus_results, new_problems = _run_corpus_stages(corpus, kept, results, lines, reviewed_dir, lexicon)
@@ -149,7 +157,12 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     left_out = set(problems)
     out = _collect([r for d in kept for r in results[d.doc_id]], corpus_results)
     source_of = {d.doc_id: d.source for d in documents}
-    flags = [f for f in errata_flags(corpus, errata) if f["doc_id"] not in left_out] + out["quality_flags"]
+    flags = [
+        f
+        for f in errata_flags(corpus, errata) + hidden_character_flags(documents, lines)
+        if f["doc_id"] not in left_out
+    ]
+    flags += out["quality_flags"]
     built = {
         "documents": documents_table(corpus, [d for d in corpus.manifest.documents if d.doc_id not in left_out]),
         "departments": pd.DataFrame(department_rows, columns=SPECS["departments"].names),
@@ -176,30 +189,56 @@ def run_stages(corpus: Corpus, root: Path | None = None) -> BuildResult:
     return BuildResult(dict(sorted(built.items())), [d.doc_id for d in documents if d.doc_id in left_out])
 
 
+def progress_bar(total: int, *, enabled: bool = True) -> tqdm:
+    """A progress bar on stderr for ``total`` steps: only on a terminal, and only once the work has run
+    :data:`PROGRESS_DELAY` seconds (a short build prints no bar; a log file gets no carriage returns)."""
+    shown = enabled and sys.stderr.isatty()
+    return tqdm(
+        total=total, desc="[streetlib build]", unit="step", file=sys.stderr, disable=not shown,
+        delay=PROGRESS_DELAY, leave=False, dynamic_ncols=True,
+    )  # fmt: skip
+
+
 def _run_document_stages(
-    documents: list[Document], contexts: dict[str, DocumentContext], data_root: Path
+    documents: list[Document], contexts: dict[str, DocumentContext], data_root: Path, *, progress: bool = False
 ) -> tuple[dict[str, list[StageResult]], dict[str, list[dict]]]:
     """Each document stage over every document, in corpus order: results and problems by document."""
     results: dict[str, list[StageResult]] = {d.doc_id: [] for d in documents}
     problems: dict[str, list[dict]] = {}
-    for stage in (s for s in STAGES if s.per_document):
-        for doc in documents:
-            if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
-                continue  # later stages would read nothing
-            try:
-                result = stage.run(contexts[doc.doc_id])
-            except StreetlibError as exc:
-                problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc, data_root))
-                continue
-            except Exception as exc:  # a defect of a stage on this document must not block the others
-                problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
-                continue
-            invalid = _invalid(stage, result, partial=True)
-            if invalid:
-                problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
-                continue
-            results[doc.doc_id].append(result)
+    stages = [s for s in STAGES if s.per_document]
+    with progress_bar(len(stages) * len(documents), enabled=progress) as bar:
+        for stage in stages:
+            bar.set_postfix_str(stage.name, refresh=False)
+            for doc in documents:
+                bar.update()
+                _run_document_stage(stage, doc, contexts[doc.doc_id], data_root, results, problems)
     return results, problems
+
+
+def _run_document_stage(
+    stage: Stage,
+    doc: Document,
+    ctx: DocumentContext,
+    data_root: Path,
+    results: dict[str, list[StageResult]],
+    problems: dict[str, list[dict]],
+) -> None:
+    """One stage over one document: its result into ``results``, or its problems into ``problems``."""
+    if any(p["stage"] in FOUNDATIONS for p in problems.get(doc.doc_id, [])):
+        return  # later stages would read nothing
+    try:
+        result = stage.run(ctx)
+    except StreetlibError as exc:
+        problems.setdefault(doc.doc_id, []).append(_problem(doc, stage.name, exc, data_root))
+        return
+    except Exception as exc:  # a defect of a stage on this document must not block the others
+        problems.setdefault(doc.doc_id, []).append(_defect(doc, stage.name, exc))
+        return
+    invalid = _invalid(stage, result, partial=True)
+    if invalid:
+        problems.setdefault(doc.doc_id, []).extend(_invalid_problem(doc, stage.name, i) for i in invalid)
+        return
+    results[doc.doc_id].append(result)
 
 
 def _run_corpus_stages(
@@ -233,10 +272,10 @@ def _run_corpus_stages(
     return corpus_results, problems
 
 
-def _source_tables(contexts: dict[str, DocumentContext], source: str):
+def _source_tables(same_source: list[DocumentContext]):
     # a table found in a document that is later left out is still where the source has it
     def tables_of_source() -> list:
-        return [t for c in contexts.values() if c.source == source for t in c.tables]
+        return [t for c in same_source for t in c.tables]
 
     return tables_of_source
 
@@ -349,26 +388,48 @@ def reference_population(external: Path) -> pd.DataFrame:
 
 def errata_flags(corpus: Corpus, errata: list[Erratum]) -> list[dict]:
     """One quality flag per erratum: repairs applied and defects flagged."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for d in corpus.manifest.documents:
+        spans.setdefault(d.source, []).append((d.line_start, d.line_end, d.doc_id))
     return [
         quality_flag(
-            _doc_at(corpus, e.source, e.line),
+            _doc_at(spans.get(e.source, []), e.line),
             e.source,
             e.line,
             e.line,
             f"erratum_{e.action}",
             e.found,
-            e.reason,
+            _erratum_note(e),
             replacement=e.replacement if e.action == "fix" else None,
         )
         for e in errata
     ]
 
 
-def _doc_at(corpus: Corpus, source: str, line: int) -> str | None:
-    return next(
-        (d.doc_id for d in corpus.manifest.documents if d.source == source and d.line_start <= line <= d.line_end),
-        None,
-    )
+def hidden_character_flags(documents: list[Document], lines: dict[str, list[str]]) -> list[dict]:
+    """One quality flag per raw line of a document where normalisation removed an invisible character
+    (zero-width, bidirectional control, NUL) or replaced a look-alike radical: the analysis text differs
+    from what the file holds there."""
+    flags = []
+    for d in documents:
+        for number in range(d.line_start, d.line_end + 1):
+            hidden = hidden_characters(lines[d.source][number - 1])
+            if hidden:
+                note = "removed (invisible) or replaced (look-alike radical) in the analysis text"
+                flags.append(quality_flag(d.doc_id, d.source, number, number, "hidden_characters", hidden, note))
+    return flags
+
+
+def _erratum_note(e: Erratum) -> str:
+    """The erratum's reason, with how many occurrences it covers when more than one."""
+    if e.occurrences == 1:
+        return e.reason
+    return f"{e.reason} ({e.occurrences} occurrences on the line, all {'repaired' if e.action == 'fix' else 'flagged'})"
+
+
+def _doc_at(spans: list[tuple[int, int, str]], line: int) -> str | None:
+    """The document of a source whose line range holds ``line`` (a source holds few documents)."""
+    return next((doc_id for start, end, doc_id in spans if start <= line <= end), None)
 
 
 def problems_text(problems: pd.DataFrame) -> str:
@@ -407,7 +468,7 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
             say(f"reading manifest and sources in {raw}")
             corpus = read_corpus(raw)
             say(f"{len(corpus.manifest.sources)} sources, {len(corpus.manifest.documents)} documents")
-            result = run_stages(corpus, root)
+            result = run_stages(corpus, root, progress=progress)
             for name, frame in result.tables.items():
                 say(f"{name}: {len(frame)} rows")
             write_tables(result.tables, out)
@@ -429,13 +490,18 @@ def build(root: Path | None = None, *, progress: bool = True) -> Built:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
-    """Write every table to a fresh folder, then swap it in for ``out`` (:func:`atomic.replacing_folder`)."""
+    """Write every table and ``MANIFEST`` (rows, sha256) to a fresh folder, then swap it in for ``out``
+    (:func:`atomic.replacing_folder`)."""
+    written = {}
     with replacing_folder(out) as staging:
         for name, frame in sorted(tables.items()):
             whole = [c.name for c in SPECS[name].columns if c.dtype == "Int64"]
             # whole numbers are written as such (2253, not 2253.0) also in a column with empty cells
             frame = frame.assign(**{c: pd.to_numeric(frame[c]).astype("Int64") for c in whole})
             frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+            written[name] = (len(frame), (staging / f"{name}.csv").read_bytes())
+        # inside the swap: the tables and their row counts and checksums are replaced together
+        (staging / MANIFEST_FILE).write_text(manifest_text(written), encoding="utf-8", newline="\n")
 
 
 def check_report(root: Path | None = None) -> tuple[str, bool]:

@@ -73,6 +73,7 @@ class Erratum:
     action: str
     reason: str
     row: int  # line of errata.csv, for error messages
+    occurrences: int = 1  # how often `found` is on the line (all repaired); stated in the file when not 1
 
 
 def load_errata(reviewed: Path | None = None) -> list[Erratum]:
@@ -82,7 +83,9 @@ def load_errata(reviewed: Path | None = None) -> list[Erratum]:
     for row_no, row in read_file(path):
         if row["action"] == "fix" and row["replacement"] == row["found"]:
             raise BuildError(located(path, row_no, "replacement equals found", "Drop the row."))
-        errata.append(Erratum(**{k: row[k] for k in ERRATA_COLUMNS if k != "line"}, line=int(row["line"]), row=row_no))
+        given = {k: row[k] for k in ERRATA_COLUMNS if k not in ("line", "occurrences")}
+        occurrences = int(row["occurrences"]) if row["occurrences"].strip() else 1
+        errata.append(Erratum(**given, line=int(row["line"]), row=row_no, occurrences=occurrences))
     return errata
 
 
@@ -93,7 +96,8 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], reviewed: Path | None = 
     ------
     BuildError
         For an erratum whose source is unknown, whose line is out of range or
-        whose found text is not on its line (after earlier errata of that line).
+        whose found text is not on its line (after earlier errata of that line), or occurs there
+        another number of times than its ``occurrences`` (empty: once) says.
     """
     path = (reviewed or config.reviewed_dir()) / config.ERRATA_NAME
     lines = {file: list(src) for file, src in corpus.lines.items()}
@@ -112,6 +116,18 @@ def apply_errata(corpus: Corpus, errata: list[Erratum], reviewed: Path | None = 
                     e.row,
                     f"{e.found!r} is not on line {e.line} of {e.source} (the line reads {current[:60]!r}…)",
                     "Errata must quote the raw line verbatim: correct `found` or the line number.",
+                )
+            )
+        found = current.count(e.found)
+        if found != e.occurrences:
+            said = "once (occurrences empty)" if e.occurrences == 1 else f"{e.occurrences} times (occurrences)"
+            raise BuildError(
+                located(
+                    path,
+                    e.row,
+                    f"{e.found!r} occurs {found} times on line {e.line} of {e.source}, the erratum says {said}",
+                    "Quote more of the line so that `found` is unique, or set `occurrences` to the number of "
+                    "occurrences to repair them all.",
                 )
             )
         if e.action == "fix":

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--site", action="store_true", help="also build the static site into site/")
     run.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time (default 1)")
     sub.add_parser("lab", help="start JupyterLab in notebooks/ (further arguments go to JupyterLab, e.g. --no-browser)")
+    sub.add_parser("teaching", help="write teaching/05_teaching_case_student.ipynb (notebook 05 without solutions)")
     add = sub.add_parser(
         "add",
         help="copy a raw document into data/raw and add a manifest entry for review",
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             run_reproduce(root, force=args.force, site=args.site, jobs=args.jobs)
         elif args.command == "lab":
             return lab_command([a for a in extra if a != "--"])
+        elif args.command == "teaching":
+            from streetlib.teaching import write_student_version
+
+            print(f"wrote {write_student_version()}")
         elif args.command == "add":
             given = {key: getattr(args, key) for key in ADD_FIELDS}
             print(describe_added(add_document(args.path, args.street, root=root, **given)))

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from streetlib import config, text
+from streetlib import config, reviewed, text
 from streetlib.coding import SENTENCE_END, CodingSheetError, _read_table, _write_table
 from streetlib.errors import located
+from streetlib.schema import LEXICON
 
 MATCHES = ("token", "substring")
 TRUE_MARKS = frozenset({"1", "y", "yes", "true", "对", "是", "✓", "right"})
@@ -58,11 +59,14 @@ def lexicon_terms(name: str, *, aliases: str | None = None, root: Path | None = 
     The entry column is the file's first column; ``aliases`` names a column of ``;``-separated other
     names of the same entry (``departments.csv``: 城运 and 城市运行管理中心 → 城运中心).
     """
-    path = config.lexicon_dir(root) / f"{name}.csv"
-    with path.open(encoding="utf-8", newline="") as handle:  # csv, not pandas: notes hold unquoted commas
-        reader = csv.DictReader(handle)
-        entry = reader.fieldnames[0] if reader.fieldnames else "term"
-        records = list(reader)
+    if name in LEXICON:  # a lexicon of the project: header and rows checked
+        entry = LEXICON[name].names[0]
+        records = [row for _, row in reviewed.read_lexicon(name, config.lexicon_dir(root))]
+    else:
+        with (config.lexicon_dir(root) / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            entry = reader.fieldnames[0] if reader.fieldnames else "term"
+            records = list(reader)
     terms: dict[str, str] = {}
     for record in records:
         forms = [record[entry]] + ((record.get(aliases) or "").split(";") if aliases else [])

@@ -31,6 +31,7 @@ import pandas as pd
 
 from streetlib import config
 from streetlib.errors import BuildError, located
+from streetlib.periods import order_periods, period_label
 
 PERIOD = "{year}Q{quarter}"
 PUNCTUATION = re.compile(r"[\s,，。、;；:：“”‘’\"'《》()（）\-—·]")
@@ -507,7 +508,7 @@ def recurrence_grid(tasks: pd.DataFrame) -> pd.DataFrame:
         period=[_period(r) for _, r in later.iterrows()],
         code=np.where(later["task"].eq(later["task_key"].map(plan)).fillna(False).astype(bool), 2.0, 1.0),
     )
-    periods = sorted(later["period"].unique(), key=lambda p: (len(p) > 4, p))  # years first, then quarters
+    periods = order_periods(later["period"], years_first=True)
     grid = later[later["task_key"].isin(plan.index)].pivot_table(
         index="task_key", columns="period", values="code", aggfunc="max"
     )
@@ -553,9 +554,7 @@ def new_in_lists(tasks: pd.DataFrame, *, scope: str = "annual") -> pd.DataFrame:
 
 
 def _period(row: pd.Series) -> str:
-    if row["scope"] == "quarterly":
-        return f"{int(row['year'])}Q{int(row['quarter'])}"
-    return str(int(row["year"]))
+    return period_label(row["year"], row["quarter"] if row["scope"] == "quarterly" else None)
 
 
 def indicators_by_unit(indicators: pd.DataFrame) -> pd.DataFrame:

@@ -6,10 +6,17 @@ value against it, and the loaders use it to restore what CSV loses (ordered
 categoricals, dates, nullable integers), refusing, with the file, the column and
 the values, what they cannot restore. The column dictionary in each loader's
 docstring is rendered from the same spec.
+
+The build also writes ``processed/MANIFEST`` inside the same swap: the number of
+rows and the sha256 of every table. A loader checks both, so a file cut at a row
+boundary (a copy interrupted, a disk that filled) or edited by hand is refused
+instead of read as a shorter table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +51,40 @@ def table_path(name: str, *, root: Path | None = None) -> Path:
     return config.processed_dir(root) / f"{name}.csv"
 
 
+MANIFEST_FILE = "MANIFEST"
+_MANIFEST_HEAD = (
+    "# Written by `streetlib build` with the tables: rows and sha256 (of the text with LF line ends) of each.\n"
+    "# Loaders refuse a table that disagrees. Never edit: rebuild.\n"
+)
+
+
+def table_digest(data: bytes) -> str:
+    """sha256 of a table file's bytes; a checkout that turns LF into CRLF changes nothing."""
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def manifest_text(files: dict[str, tuple[int, bytes]]) -> str:
+    """``processed/MANIFEST`` for tables ``name -> (rows, bytes written)``."""
+    lines = [f"{name}\t{rows}\t{table_digest(data)}" for name, (rows, data) in sorted(files.items())]
+    return _MANIFEST_HEAD + "table\trows\tsha256\n" + "".join(line + "\n" for line in lines)
+
+
+def _recorded(folder: Path, name: str) -> tuple[int, str]:
+    """Rows and sha256 the build recorded for table ``name`` in ``folder/MANIFEST``."""
+    path = folder / MANIFEST_FILE
+    rebuild = "Run `streetlib build` to write the tables again (or restore data/processed from git)."
+    if not path.is_file():
+        raise DataNotBuiltError(
+            f"{path}: is missing, so {name}.csv cannot be checked as complete. The folder was written by an older "
+            f"streetlib or by hand. {rebuild}"
+        )
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if fields[0] == name and len(fields) == 3 and fields[1].isdigit():
+            return int(fields[1]), fields[2]
+    raise DataNotBuiltError(f"{path}: names no table {name!r} (or its line is damaged). {rebuild}")
+
+
 def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
     """Load a processed table by name, with its dtypes restored.
 
@@ -70,7 +111,19 @@ def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
             "(`make build` for the project's own data/), or point STREETLIB_DATA at a data folder "
             "that holds processed/."
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    rows, digest = _recorded(path.parent, name)
+    data = path.read_bytes()
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    if len(frame) != rows or table_digest(data) != digest:
+        found = (
+            f"has {len(frame)} rows, the build wrote {rows}"
+            if len(frame) != rows
+            else "differs from what the build wrote"
+        )
+        raise DataNotBuiltError(
+            f"{path}: {found} (processed/{MANIFEST_FILE}): the file was cut short, edited or copied incompletely. "
+            "Run `streetlib build` to write it again (or restore data/processed from git)."
+        )
     expected = [c.name for c in SCHEMAS[name]]
     if list(frame.columns) != expected:
         raise DataNotBuiltError(

@@ -29,14 +29,13 @@ such as 人次 or 登记), so ``check`` shows what the rules missed. The quote i
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.numbers import Number, find_numbers, parse_number
@@ -95,13 +94,8 @@ def load_population_patterns(lexicon: Path | None = None) -> list[Rule]:
         For a wrong header, an unknown kind or a pattern that does not compile, naming the row.
     """
     path = (lexicon or config.lexicon_dir()) / PATTERNS_FILE
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames != PATTERN_COLUMNS:
-            raise BuildError(located(path, 1, f"header is {reader.fieldnames}", f"Use the columns {PATTERN_COLUMNS}."))
-        rows = list(reader)
     rules = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         if row["kind"] not in RULE_KINDS:
             raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {RULE_KINDS}."))
         if row["kind"] in ("count", "share") and not (row["basis"] and row["measure"]):

@@ -10,14 +10,13 @@ documents use: 2024年2月20日, 2024-02-20, 2024/02/20, 二〇二四年二月�
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from streetlib import config
+from streetlib import reviewed
 from streetlib.errors import SourceError, located
 
 HEAD_LINES = 40  # a title block and its metadata sit in the first lines of a file (after any web chrome)
@@ -46,6 +45,11 @@ _QUOTED = re.compile(r"《([^《》]+)》")
 _TITLE_ISSUER = re.compile(r"([\u4e00-\u9fff]{2,40}?(?:街道办事处|镇人民政府|乡人民政府))")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff()()、]{2,40}(?:办事处|人民政府|委员会|工作委员会|党工委|课题组|街道|镇)$")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_PROSE = re.compile(r"[。，,；;]")
+# a reference date of a statistic (截至2023年12月31日, 截止到2023年底): never a publication date
+_REFERENCE_DATE = re.compile(r"截[至止]到?\s*\S{0,16}?日")
+# a page-metadata row (名　　称: | … | ||): label cells, never a title
+_METADATA_ROW = re.compile(r"[:：]\s*\|")
 
 
 @dataclass(frozen=True)
@@ -200,12 +204,10 @@ class DocTypeTerm:
 
 def load_doc_types(lexicon: Path | None = None) -> list[DocTypeTerm]:
     """The title words naming a document type, most specific first (``data/lexicon/doc_types.csv``)."""
-    path = (lexicon or config.lexicon_dir()) / "doc_types.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            DocTypeTerm(r["term"], r["doc_type"], r["genre"], int(r["years_after"] or 0))
-            for r in csv.DictReader(handle)
-        ]
+    return [
+        DocTypeTerm(r["term"], r["doc_type"], r["genre"], int(r["years_after"] or 0))
+        for _, r in reviewed.read_lexicon("doc_types", lexicon)
+    ]
 
 
 @dataclass(frozen=True)
@@ -218,12 +220,10 @@ class Place:
 
 def load_gazetteer(lexicon: Path | None = None) -> dict[str, Place]:
     """Shanghai's 街道, 镇 and 乡 by name (``data/lexicon/gazetteer.csv``)."""
-    path = (lexicon or config.lexicon_dir()) / "gazetteer.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return {
-            r["street"]: Place(r["street"], r["street_en"], r["district"], r["district_en"])
-            for r in csv.DictReader(handle)
-        }
+    return {
+        r["street"]: Place(r["street"], r["street_en"], r["district"], r["district_en"])
+        for _, r in reviewed.read_lexicon("gazetteer", lexicon)
+    }
 
 
 def name_variants(street: str) -> list[str]:
@@ -283,8 +283,13 @@ def infer_doc_type(title: str, terms: list[DocTypeTerm]) -> DocTypeTerm | None:
 
 def infer_title(lines: list[str], terms: list[DocTypeTerm]) -> Fact | None:
     """The first line of the head that names a document type (the 《quoted》 title of an issuing notice,
-    关于印发《…》的通知, rather than the notice); else the first line that reads as a title."""
-    head = [(i, line.strip()) for i, line in enumerate(lines[:HEAD_LINES], start=1) if line.strip()]
+    关于印发《…》的通知, rather than the notice); else the first line that reads as a title. A page-metadata
+    row (``名称: | … |``) is never a title: its value repeats the title with a label and separators."""
+    head = [
+        (i, line.strip())
+        for i, line in enumerate(lines[:HEAD_LINES], start=1)
+        if line.strip() and not _METADATA_ROW.search(line)
+    ]
     for i, line in head:
         quoted = [q for q in _QUOTED.findall(line) if infer_doc_type(q, terms)]
         title = quoted[0] if quoted else _clean_title(line)
@@ -306,19 +311,31 @@ def month_line(line: str) -> dt.date | None:
     return dt.date(year, month, 1) if year and month and 1 <= month <= 12 else None
 
 
+def is_prose(line: str) -> bool:
+    """A line of running text (a sentence with a comma or full stop): its dates are events or reference
+    dates (截至2023年12月31日), not the document's publication date."""
+    return bool(_PROSE.search(line))
+
+
 def infer_published(lines: list[str]) -> Fact | None:
-    """The first full date of the head, else the last one of the tail (a signature date), else a
-    year-and-month line of the head (its first day, said in the evidence)."""
-    for i, line in enumerate(lines[:HEAD_LINES], start=1):
-        if date := find_date(line):
+    """The document's own date, in this order: the first full date of a head line that is not prose (a
+    cover, 发布时间 or metadata line), the last full date of the tail (a signature), a year-and-month line
+    of the head (its first day, said in the evidence), and only then a full date in a sentence of the head
+    that is not a reference date (截至…)."""
+    head = list(enumerate(lines[:HEAD_LINES], start=1))
+    for i, line in head:
+        if not is_prose(line) and (date := find_date(line)):
             return Fact(date, f"line {i}")
     start = max(HEAD_LINES, len(lines) - TAIL_LINES)
     for i in range(len(lines), start, -1):
         if date := find_date(lines[i - 1]):
             return Fact(date, f"line {i}")
-    for i, line in enumerate(lines[:HEAD_LINES], start=1):
+    for i, line in head:
         if date := month_line(line):
             return Fact(date, f"line {i} (month only: day 1 written)")
+    for i, line in head:
+        if date := find_date(_REFERENCE_DATE.sub("", line)):
+            return Fact(date, f"line {i}")
     return None
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.errors import LabelError
 
 LANGUAGES = ("zh", "en")
@@ -37,12 +37,10 @@ def glossary(*, root: Path | None = None) -> dict[str, str]:
 
 @cache
 def _glossary(lexicon: Path, manifest: Path) -> tuple[tuple[str, str], ...]:
-    terms = pd.read_csv(lexicon / "glossary.csv", dtype=str, keep_default_na=False)
-    deps = pd.read_csv(lexicon / "departments.csv", dtype=str, keep_default_na=False)
-    pairs = dict(zip(terms["zh"], terms["en"], strict=True))
-    for row in deps.itertuples():
-        for name in [row.department, *filter(None, row.aliases.split(";"))]:
-            pairs.setdefault(name.strip(), row.department_en)
+    pairs = {row["zh"]: row["en"] for _, row in reviewed.read_lexicon("glossary", lexicon)}
+    for _, row in reviewed.read_lexicon("departments", lexicon):
+        for name in [row["department"], *filter(None, row["aliases"].split(";"))]:
+            pairs.setdefault(name.strip(), row["department_en"])
     if manifest.is_file():
         with manifest.open("rb") as handle:
             documents = tomllib.load(handle).get("documents", [])

@@ -17,6 +17,7 @@ up to its stated total is flagged ``report_table_inconsistent``, not repaired.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
@@ -454,19 +455,29 @@ def run_checks(
     Raises
     ------
     BuildError
-        If a check names an unknown number or an unknown kind, or compares more than two documents.
+        Naming the file and row, if a check names an unknown number or an unknown kind, compares more
+        than two documents, or its formula is not arithmetic, divides by zero or has no finite value.
     """
     rows = []
     for row_no, row in _reviewed_rows(path, doc_ids):
         doc_id = row["doc_id"]
-        names = [row["stated_key"], *_names(row["formula"])]
         try:
+            names = [row["stated_key"], *_names(row["formula"])]
             stated_value = env[row["stated_key"]]
             recomputed = _evaluate(row["formula"], env)
         except KeyError as exc:
             raise BuildError(
                 located(path, row_no, f"unknown name {exc.args[0]!r} in the check", "Use a key of report_figures.")
-            ) from exc
+            ) from None
+        except FormulaError as exc:
+            raise BuildError(
+                located(
+                    path,
+                    row_no,
+                    f"column 'formula': {row['formula']!r} {exc}",
+                    "Write arithmetic (numbers, report_figures keys, + - * /, parentheses) whose value is finite.",
+                )
+            ) from None
         if row["kind"] not in CHECK_KINDS:
             raise BuildError(located(path, row_no, f"unknown kind {row['kind']!r}", f"Use one of {CHECK_KINDS}."))
         own, other = _check_lines(names, where, doc_id)
@@ -504,8 +515,19 @@ def run_checks(
     return rows
 
 
+class FormulaError(ValueError):
+    """A check's formula is not arithmetic over named values, or has no finite value."""
+
+
+def _parse(formula: str) -> ast.expr:
+    try:
+        return ast.parse(formula.strip(), mode="eval").body
+    except SyntaxError:
+        raise FormulaError("is not a complete expression") from None
+
+
 def _names(formula: str) -> list[str]:
-    return [n.id for n in ast.walk(ast.parse(formula, mode="eval")) if isinstance(n, ast.Name)]
+    return [n.id for n in ast.walk(_parse(formula)) if isinstance(n, ast.Name)]
 
 
 def _check_lines(
@@ -522,20 +544,37 @@ def _check_lines(
 
 
 def _evaluate(formula: str, env: dict[str, float]) -> float:
-    """Arithmetic over named values: + - * / and parentheses only."""
-    node = ast.parse(formula, mode="eval").body
+    """Arithmetic over named values: numbers, names, + - * /, unary minus and parentheses only.
+
+    Raises
+    ------
+    FormulaError
+        For anything else (a boolean, a call, an incomplete expression), a division by
+        zero or a value that is not finite (``1e308 * 10``).
+    KeyError
+        For a name not in ``env``.
+    """
+    operations = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__, ast.Div: float.__truediv__}
 
     def value(n: ast.AST) -> float:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+        if isinstance(n, ast.BinOp) and type(n.op) in operations:
             a, b = value(n.left), value(n.right)
-            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(n.op), a / b if b else float("nan"))
-        if isinstance(n, ast.Name):
-            return float(env[n.id])
-        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)):
-            return float(n.value)
-        raise ValueError(f"unsupported expression in {formula!r}")
+            if isinstance(n.op, ast.Div) and b == 0:
+                raise FormulaError(f"divides by zero ({ast.unparse(n.right)} is 0)")
+            out = operations[type(n.op)](a, b)
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
+            out = -value(n.operand) if isinstance(n.op, ast.USub) else value(n.operand)
+        elif isinstance(n, ast.Name) and n.id not in ("True", "False", "None"):
+            out = float(env[n.id])
+        elif isinstance(n, ast.Constant) and type(n.value) in (int, float):  # bool is an int: refused
+            out = float(n.value)
+        else:
+            raise FormulaError(f"holds {ast.unparse(n)!r}, which is not a number, a key or + - * /")
+        if not math.isfinite(out):
+            raise FormulaError(f"has no finite value ({ast.unparse(n)} gives {out})")
+        return out
 
-    return value(node)
+    return value(_parse(formula))
 
 
 def extract(ctx: DocumentContext) -> StageResult:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from streetlib import config
 from streetlib.errors import BuildError, located
-from streetlib.schema import REVIEWED, Column, TableSpec
+from streetlib.schema import LEXICON, REVIEWED, Column, TableSpec
 
 SAVE_AS_UTF8 = 'Open it in Excel and save it again as "CSV UTF-8 (Comma delimited)" (CSV UTF-8(逗号分隔))'
 PURPOSE = {
@@ -62,6 +62,28 @@ def read_file(path: Path) -> list[tuple[int, dict[str, str]]]:
     if path.stem not in REVIEWED:
         raise BuildError(located(path, None, "is not a reviewed file", f"Reviewed files are {', '.join(REVIEWED)}."))
     return read_csv(path, REVIEWED[path.stem])
+
+
+def read_lexicon(name: str, lexicon: Path | None = None) -> list[tuple[int, dict[str, str]]]:
+    """Rows of the lexicon file ``data/lexicon/<name>.csv`` (see :data:`streetlib.schema.LEXICON`), checked
+    like a reviewed file.
+
+    Parameters
+    ----------
+    name : str
+        The file's stem (``departments``, ``boilerplate`` ...).
+    lexicon : Path, optional
+        The lexicon folder (default: ``config.lexicon_dir()``).
+
+    Raises
+    ------
+    BuildError
+        As :func:`read`; and for a missing file (the rules are part of the project).
+    """
+    path = (lexicon or config.lexicon_dir()) / f"{name}.csv"
+    if not path.is_file():
+        raise BuildError(located(path, None, "the lexicon file is missing", "Restore it from the repository."))
+    return read_csv(path, LEXICON[name])
 
 
 def read_csv(path: Path, spec: TableSpec) -> list[tuple[int, dict[str, str]]]:

@@ -364,7 +364,12 @@ SPECS: dict[str, TableSpec] = {
                     "date",
                     "Reference date (31 December for the ageing bulletins, 2020-11-01 for the census).",
                 ),
-                Column("basis", POPULATION_BASES, "hukou (户籍) or resident (常住, census).", required=True),
+                Column(
+                    "basis",
+                    POPULATION_BASES,
+                    "hukou (户籍), resident (常住, census), or unstated where the source names no base.",
+                    required=True,
+                ),
                 Column(
                     "measure",
                     "string",
@@ -529,7 +534,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "kind",
                     "string",
-                    "What was found: erratum_fix, erratum_flag, duplicate_paragraph, heading_sequence, ...",
+                    "What was found: erratum_fix, erratum_flag, hidden_characters, duplicate_paragraph, "
+                    "heading_sequence, ...",
                     required=True,
                 ),
                 Column("found", "string", "Text as found (verbatim for errata)."),
@@ -584,6 +590,12 @@ REVIEWED: dict[str, TableSpec] = {
                     required=True,
                 ),
                 Column("reason", "string", "Why: what the defect is and how the repair was decided.", required=True),
+                Column(
+                    "occurrences",
+                    "Int64",
+                    "How often `found` occurs on the line, every one repaired; empty = exactly once.",
+                    bounds=(1, 1000),
+                ),
             ),
         ),
         TableSpec(
@@ -658,6 +670,101 @@ REVIEWED: dict[str, TableSpec] = {
                 Column("judged_on", "string", "Date of judging (YYYY-MM-DD).", required=True),
             ),
             key=("pair",),
+        ),
+    )
+}
+
+# --- lexicon files (data/lexicon/): rules as data, read through streetlib.reviewed ----------------
+# Vocabularies a loader owns (boilerplate kinds, table kinds, rule kinds) are checked by that loader.
+
+_NOTE = Column("note", "string", "Remarks.")
+LEXICON: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "boilerplate",
+            (
+                Column("pattern", "string", "Regular expression matching a boilerplate line.", required=True),
+                Column("kind", "string", "toc, metadata, footer, web_chrome or toolbar.", required=True),
+                _NOTE,
+            ),
+        ),
+        TableSpec(
+            "deadlines",
+            (
+                Column("pattern", "string", "Regular expression a deadline cell matches in full.", required=True),
+                Column("month", "Int64", "Month of the deadline when the pattern names none.", bounds=(1, 12)),
+                Column("day", "string", "Day of the deadline, or end (the month's last day).", pattern=r"\d{1,2}|end"),
+                _NOTE,
+            ),
+        ),
+        TableSpec(
+            "departments",
+            (
+                Column("department", "string", "Canonical name of the body.", required=True),
+                Column("department_en", "string", "English name.", required=True),
+                Column("kind", DEPARTMENT_KINDS, "Kind of body.", required=True),
+                Column("aliases", "string", "Other names, separated by ';'."),
+                _NOTE,
+            ),
+            key=("department",),
+        ),
+        TableSpec(
+            "doc_types",
+            (
+                Column("term", "string", "Title word naming a document type.", required=True),
+                Column("doc_type", DOC_TYPES, "The document type it names.", required=True),
+                Column("genre", GENRES, "plan, review, research or glossary.", required=True),
+                Column("years_after", "Int64", "Plan years beyond the period reviewed.", bounds=(0, 10)),
+            ),
+            key=("term",),
+        ),
+        TableSpec(
+            "elderly_terms",
+            (Column("term", "string", "A word marking attention to older people.", required=True), _NOTE),
+            key=("term",),
+        ),
+        TableSpec(
+            "gazetteer",
+            (
+                Column("street", "string", "Name of the 街道, 镇 or 乡.", required=True),
+                Column("street_en", "string", "English name.", required=True),
+                Column("kind", ("街道", "镇", "乡"), "街道, 镇 or 乡.", required=True),
+                Column("district", "string", "District (区).", required=True),
+                Column("district_en", "string", "English name of the district.", required=True),
+                Column("code", "string", "Statistical division code.", pattern=r"\d{9,12}"),
+                Column("source", "string", "Where the row was read."),
+            ),
+            key=("street",),
+        ),
+        TableSpec(
+            "glossary",
+            (
+                Column("zh", "string", "Chinese label.", required=True),
+                Column("en", "string", "English label.", required=True),
+                Column("kind", "string", "What the label names (category, street, road ...)."),
+            ),
+            key=("zh",),
+        ),
+        TableSpec(
+            "population_patterns",
+            (
+                Column("kind", "string", "Rule kind (count, share, link, lead, context, date ...).", required=True),
+                Column("pattern", "string", "Regular expression.", required=True),
+                Column("basis", "string", "Population basis of a count or share rule."),
+                Column("measure", "string", "Measure of a count or share rule."),
+                Column("as_of", "string", "Reference date the rule implies."),
+                _NOTE,
+            ),
+        ),
+        TableSpec(
+            "table_headers",
+            (
+                Column("header", "string", "Header word, or a regular expression starting with ^.", required=True),
+                Column("column", "string", "Canonical column.", required=True, pattern=r"[a-z][a-z0-9_]*"),
+                Column("table_kind", "string", "task, indicator, report, page_metadata or any.", required=True),
+                _NOTE,
+            ),
         ),
     )
 }

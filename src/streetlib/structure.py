@@ -22,10 +22,10 @@ Rules (general, not per document)
   ``〔2023〕12号``, date, a ``——在…上的讲话`` subtitle) are metadata and end a title.
 * Tables of contents (boilerplate kind ``toc``): ``目录`` lines and lines ending in dot
   leaders or a ``-12-`` page marker; they begin with heading markers but are not headings.
-* Tables: lines ending in ``|`` (one cell per line) with the cells split over two
-  lines; or, in the blank-line layout, a run of short cell lines that starts at
-  a header cell (``类别``/``序号``/``版块``/``年份``). ``表N`` lines are table titles,
-  ``图N`` lines figure captions.
+* Tables: the lines :func:`streetlib.tables.table_line_flags` recognises by their shape
+  (pipe cells, row-layout lines, blank-line grids opened by header words of the lexicon
+  or by rows numbered 1, 2, …), with pipe cells split over two lines. ``表N`` lines are
+  table titles, ``图N`` lines figure captions.
 * Boilerplate: the patterns in ``data/lexicon/boilerplate.csv`` (tables of contents,
   web chrome such as breadcrumbs, 【字体:大 中 小】, share and print bars, 上一篇/下一篇,
   accessibility toolbars, footers and ICP lines, title-block metadata), each line kept
@@ -37,7 +37,6 @@ Rules (general, not per document)
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -45,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
@@ -76,7 +75,6 @@ MAJOR_RANK = 6  # (一) and above: never a table cell
 TITLE_DATE = re.compile(r"^(?P<title>.+?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
 TABLE_TITLE = re.compile(r"^表\d+[:\s]")
 CAPTION = re.compile(r"^图\d+\s*\S")
-TABLE_HEADER_CELLS = frozenset({"类别", "序号", "版块", "年份"})
 OPEN_SENTENCE_END = (",", "、")
 SENTENCE_END = ("。", "!", "?", ";", ":", "”", "…", ")", "》", "|")
 BOILERPLATE_KINDS = ("toc", "metadata", "footer", "web_chrome", "toolbar")
@@ -116,10 +114,8 @@ def load_boilerplate(lexicon: Path | None = None) -> list[tuple[re.Pattern[str],
         For an unknown kind or a pattern that does not compile, naming the row.
     """
     path = (lexicon or config.lexicon_dir()) / "boilerplate.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     patterns = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon("boilerplate", path.parent):
         if row["kind"] not in BOILERPLATE_KINDS:
             raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {BOILERPLATE_KINDS}."))
         try:
@@ -243,33 +239,7 @@ def _line_kinds(texts: list[str], piped: list[bool]) -> list[str]:
                 j += 1
             if j < len(kinds) and kinds[j] == "table" and j - i <= MAX_SPLIT_CELL_LINES:
                 kinds[i:j] = ["table"] * (j - i)
-    # blank-line layout: header cell, then a run of short cells
-    i = 0
-    while i < len(texts):
-        if (
-            kinds[i] == "text"
-            and texts[i] in TABLE_HEADER_CELLS
-            and _next_text(texts, i)
-            in TABLE_HEADER_CELLS
-            | {
-                "指标",
-                "重点任务",
-                "项目",
-                "内容",
-            }
-        ):
-            j = i
-            while j < len(texts) and (kinds[j] == "blank" or (kinds[j] == "text" and _is_cell(texts[j]))):
-                if kinds[j] == "text":
-                    kinds[j] = "table"
-                j += 1
-            i = j
-        i += 1
     return kinds
-
-
-def _next_text(texts: list[str], i: int) -> str:
-    return next((t for t in texts[i + 1 :] if t), "")
 
 
 def _continues_table(kinds: list[str], j: int) -> bool:
@@ -351,7 +321,8 @@ def sections_and_paragraphs(doc: Document, regions: list[Region]) -> tuple[list[
     open_by_level: dict[int, dict] = {}
     open_title: dict | None = None  # a part title (not the document's first title) parents what follows
     current: dict | None = None
-    heads = [r for r in regions if r.kind in ("heading", "title")]
+    span_end = _span_ends([r for r in regions if r.kind in ("heading", "title")], doc)
+    seen_title = False
     for region in regions:
         if region.kind == "toc":
             open_title = None
@@ -371,7 +342,7 @@ def sections_and_paragraphs(doc: Document, regions: list[Region]) -> tuple[list[
                 "genre": doc.genre_of(region.line_start),
                 "line_start": region.line_start,
                 "line_end": region.line_end,
-                "span_end": _span_end(region, heads, doc),
+                "span_end": span_end[id(region)],
             }
             sections.append(row)
             if region.kind == "heading":
@@ -379,8 +350,8 @@ def sections_and_paragraphs(doc: Document, regions: list[Region]) -> tuple[list[
                 open_by_level[level] = row
             else:
                 open_by_level = {}
-                first_title = not any(x["level"] == 0 for x in sections[:-1])
-                open_title = None if first_title else row
+                open_title = row if seen_title else None  # the document's first title parents nothing
+                seen_title = True
             current = row
             for note in region.notes:
                 flags.append(_flag(doc, region, "long_heading", region.text[:40], note))
@@ -423,13 +394,25 @@ def sections_and_paragraphs(doc: Document, regions: list[Region]) -> tuple[list[
     return sections, paragraphs, flags
 
 
-def _span_end(region: Region, heads: list[Region], doc: Document) -> int:
-    """Last line of a section: the line before the next heading of the same or a higher rank."""
-    after = [h for h in heads if h.line_start > region.line_end]
-    for h in after:
-        if region.kind == "title" or h.kind == "title" or h.level <= region.level:
-            return h.line_start - 1
-    return doc.line_end
+def _span_ends(heads: list[Region], doc: Document) -> dict[int, int]:
+    """Last line of each section (by ``id`` of its heading or title): the line before the next heading
+    of the same or a higher rank, the next title, or (for a title) the next heading of any rank.
+
+    One backward pass with a stack of the headings that may still close an earlier one (the next
+    smaller-or-equal level), so a document with many headings takes linear time.
+    """
+    ends: dict[int, int] = {}
+    closers: list[Region] = []  # later headings, the nearest on top; their levels rise towards the top
+    for head in reversed(heads):
+        if head.kind == "title":
+            ends[id(head)] = closers[-1].line_start - 1 if closers else doc.line_end
+            closers.clear()  # a title closes everything before it: no later heading is reached past it
+        else:
+            while closers and closers[-1].kind != "title" and closers[-1].level > head.level:
+                closers.pop()
+            ends[id(head)] = closers[-1].line_start - 1 if closers else doc.line_end
+        closers.append(head)
+    return ends
 
 
 def _sequence_flags(doc: Document, sections: list[dict]) -> list[dict]:

@@ -15,7 +15,11 @@ Three layouts of flattened tables are read, whatever their words:
 :func:`table_line_flags` tells the structure stage which lines are table lines:
 pipe cells, row-layout lines that come in pairs or more, and blank-line grids
 (two header words of the lexicon, or six short cells under a ``表N`` title, up to
-the first heading, long sentence or break in the blank-line rhythm).
+the first heading, long sentence or break in the blank-line rhythm; or, whatever
+the words, a header of N short cells followed by rows numbered 1, 2, … every N
+cells: :func:`keyed_grid`, whose header is then read by shape too).
+A row-layout header whose cells continue on the next line (``重点 | 牵头`` over
+`` | 项目 | 领导``) is joined into one header (:func:`_joined_header`).
 
 Header words map to canonical columns through ``data/lexicon/table_headers.csv``
 (header, column, table_kind, note); a word the lexicon does not know is kept as
@@ -32,14 +36,13 @@ why (:func:`table_cell_rows`). A row that does not fit its header raises a
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.clean import normalise
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, StreetlibError, located
@@ -55,6 +58,11 @@ YEAR_CELL = re.compile(r"(19|20)\d{2}")
 # the row layout: a line with at least one inner bar ("a | b", "| a | b |")
 ROW_LINE = re.compile(r"\S\s*\|\s*\S")
 MAX_CELL_CHARS = 40
+# a grid found by its shape alone (keyed_grid): header cells are words, body cells at most a sentence or two
+MAX_HEADER_CHARS = 12
+MAX_GRID_CELL_CHARS = 120
+MAX_GRID_COLUMNS = 12
+MAX_GRID_ROWS = 200
 MIN_TITLED_GRID_CELLS = 6
 MAX_TITLE_CHARS = 60
 TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
@@ -63,6 +71,7 @@ MAJOR_HEADING = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十百\d]{1,4}[章节条部分篇])"
 )
 TABLE_TITLE_LINE = re.compile(r"^表\s*\d+[:\s]")
+HEADER_TWO_LINES = "header row spanning two lines, its cells joined"
 
 
 @dataclass(frozen=True)
@@ -90,11 +99,9 @@ class HeaderLexicon:
 
 @functools.lru_cache(maxsize=8)
 def _read_headers(path: Path, stamp: float) -> HeaderLexicon:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     words: dict[str, tuple[str, str]] = {}
     patterns = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         header, column, kind = (row.get(k, "") or "" for k in ("header", "column", "table_kind"))
         if not header or not re.fullmatch(r"[a-z][a-z0-9_]*", column):
             raise BuildError(
@@ -145,7 +152,7 @@ class Table:
     columns: list[str]
     header: list[Cell]
     cells: list[Cell]
-    notes: list[tuple[int, str, str]] = field(default_factory=list)  # (line, found, note)
+    notes: list[tuple[int, int, str, str]] = field(default_factory=list)  # (first line, last line, found, note)
     unknown: list[str] = field(default_factory=list)
 
     @property
@@ -237,15 +244,87 @@ def table_line_flags(texts: list[str], headers: HeaderLexicon | None = None) -> 
     while i < len(texts):
         titled = bool(TABLE_TITLE_LINE.match(texts[i]))
         start = next((k for k in range(i + 1, len(texts)) if texts[k]), len(texts)) if titled else i
-        if start < len(texts) and not flags[start] and _starts_blank_grid(texts, start, headers, titled=titled):
+        by_shape = start < len(texts) and not flags[start] and keyed_grid(texts, start) is not None
+        if by_shape or (
+            start < len(texts) and not flags[start] and _starts_blank_grid(texts, start, headers, titled=titled)
+        ):
             i = start
             while i < len(texts) and not flags[i] and (not texts[i] or _is_cell_text(texts[i])):
                 if texts[i] and i > start and i + 1 < len(texts) and texts[i + 1] and not texts[i + 1].startswith("("):
                     break  # two lines with no blank between: the blank-line rhythm ends (a signature, a heading)
                 flags[i] = bool(texts[i])
                 i += 1
+            # a grid whose rows are numbered 1, 2, 3 … at a fixed number of cells extends over every row, even
+            # over a cell that is a sentence (建设内容: 新建…1家。)
+            if grid := keyed_grid(texts, start):
+                for k in grid.lines:
+                    flags[k] = True
+                i = max(i, grid.lines[-1] + 1)
         i += 1
     return flags
+
+
+@dataclass(frozen=True)
+class KeyedGrid:
+    """A blank-line grid recognised by its shape alone: a header of ``width`` short cells, then rows of
+    ``width`` cells each opening with the row key 1, 2, 3 …; ``lines`` are the indices of its cell lines."""
+
+    width: int
+    n_rows: int
+    lines: tuple[int, ...]
+
+
+def keyed_grid(texts: list[str], start: int) -> KeyedGrid | None:
+    """The blank-line grid starting at ``texts[start]`` by shape, whatever its words, or ``None``.
+
+    The cells are the non-blank lines from ``start`` while blank lines separate them (a bracketed line
+    continues its cell) and no heading or over-long line interrupts them. The grid is there when the
+    first ``width`` cells are short header cells (no full stop) and the cells that follow are at least
+    two rows numbered 1, 2, … every ``width`` cells (``MIN_HEADER_CELLS`` ≤ ``width`` ≤ ``MAX_GRID_COLUMNS``).
+    """
+    head = [texts[c[0]] for c in _blank_rhythm(texts, start, limit=MAX_GRID_COLUMNS + 1)]
+    width = head.index("1") if "1" in head else 0
+    if not MIN_HEADER_CELLS <= width <= MAX_GRID_COLUMNS or not all(map(_is_header_shape, head[:width])):
+        return None
+    cells = _blank_rhythm(texts, start, limit=(MAX_GRID_COLUMNS + 1) * MAX_GRID_ROWS)
+    n_rows = 0
+    while (width + 1) * (n_rows + 1) <= len(cells) and texts[cells[width * (n_rows + 1)][0]] == str(n_rows + 1):
+        n_rows += 1
+    if n_rows < 2:
+        return None
+    return KeyedGrid(width, n_rows, tuple(k for cell in cells[: width * (n_rows + 1)] for k in cell))
+
+
+def _blank_rhythm(texts: list[str], start: int, *, limit: int) -> list[list[int]]:
+    """The cells (their line indices) from ``start`` that keep the blank-line rhythm (see :func:`keyed_grid`)."""
+    cells: list[list[int]] = []
+    k = start
+    while k < len(texts):
+        text = texts[k]
+        if not text:
+            k += 1
+            continue
+        if cells and k == cells[-1][-1] + 1:
+            if not text.startswith("("):
+                break  # two lines with no blank between: the rhythm ends
+            cells[-1].append(k)  # a bracketed line continues the cell above: 平安办 / (人口办)
+        elif len(cells) == limit or not _is_grid_cell(text):
+            break
+        else:
+            cells.append([k])
+        k += 1
+    return cells
+
+
+def _is_grid_cell(text: str) -> bool:
+    """A cell of a grid found by shape: not a heading, an over-long paragraph or a line of another layout."""
+    return len(text) <= MAX_GRID_CELL_CHARS and not (
+        MAJOR_HEADING.match(text) or is_row_line(text) or text.endswith("|")
+    )
+
+
+def _is_header_shape(text: str) -> bool:
+    return 0 < len(text) <= MAX_HEADER_CHARS and not any(p in text for p in "。,;:")
 
 
 def _starts_blank_grid(texts: list[str], i: int, headers: HeaderLexicon, *, titled: bool) -> bool:
@@ -309,15 +388,37 @@ def split_tables(cells: list[Cell], source: str, headers: HeaderLexicon | None =
             i = end
         else:
             i += 1
+    if not starts and (shaped := _shape_header(cells, headers)):
+        starts.append(shaped)
     tables = []
     if not starts or starts[0][0] > 0:
         tables.append(Table(source, [], [], cells[: starts[0][0] if starts else len(cells)]))
     for k, (_, header, notes, end) in enumerate(starts):
         stop = starts[k + 1][0] if k + 1 < len(starts) else len(cells)
         columns = [col for col, _ in header]
-        unknown = [c.text for col, c in header if col == c.text]
+        unknown = [col for col, c in header if col == c.text or col.startswith(f"{c.text}@")]
         tables.append(Table(source, columns, [c for _, c in header], cells[end:stop], notes, unknown))
     return [t for t in tables if t.header or t.cells]
+
+
+def _shape_header(
+    cells: list[Cell], headers: HeaderLexicon
+) -> tuple[int, list[tuple[str, Cell]], list[tuple[int, str, str]], int] | None:
+    """A header found by shape when its words are not all known (see :func:`keyed_grid`): the cells before
+    the first row key ``1``, when every row that follows has as many cells. The first column holds the row
+    keys (its word read as 序号); an unknown word names its own column."""
+    texts = [c.text for c in cells if c.text]
+    width = texts.index("1") if "1" in texts else 0
+    if not MIN_HEADER_CELLS <= width <= MAX_GRID_COLUMNS or not all(map(_is_header_shape, texts[:width])):
+        return None
+    if len(texts) < 2 * (width + 1) or texts[2 * width] != "2":
+        return None
+    header: list[tuple[str, Cell]] = []
+    for position, cell in enumerate([c for c in cells if c.text][:width], start=1):
+        name = "seq" if position == 1 else headers.column(cell.text) or cell.text
+        header.append((f"{cell.text}@{position}" if name in {n for n, _ in header} else name, cell))
+    first = cells.index(next(c for c in cells if c.text == "1"))
+    return 0, header, [(cells[0].line, cells[0].text, "header found by shape (rows numbered 1, 2, …)")], first
 
 
 def _read_header(
@@ -330,20 +431,21 @@ def _read_header(
     header has a category column.
     """
     header: list[tuple[str, Cell]] = []
-    notes: list[tuple[int, str, str]] = []
+    notes: list[tuple[int, int, str, str]] = []
     j = i
     while j < len(cells):
         text = cells[j].text
         column = headers.column(text)
         if column is None and j + 1 < len(cells) and headers.column(text + cells[j + 1].text):
             column = headers.column(text + cells[j + 1].text)  # a header cell split over two lines
-            notes.append((cells[j].line, f"{text} / {cells[j + 1].text}", "header cell split over two lines"))
+            split = f"{text} / {cells[j + 1].text}"
+            notes.append((cells[j].line, cells[j + 1].last_line, split, "header cell split over two lines"))
             header.append((column, Cell(text + cells[j + 1].text, cells[j].line, cells[j + 1].line)))
             j += 2
             continue
         if column is None and " " in text and headers.column(text.split(" ")[0]) and not header:
             column = headers.column(text.split(" ")[0])  # diagonal corner cell "年份 内容"
-            notes.append((cells[j].line, text, f"damaged header cell read as {text.split(' ')[0]}"))
+            notes.append((cells[j].line, cells[j].last_line, text, f"damaged header cell read as {text.split(' ')[0]}"))
         if column is None or column in {c for c, _ in header}:
             break
         header.append((column, cells[j]))
@@ -624,6 +726,12 @@ def _region_tables(chunk: list[str], first_line: int, source: str, headers: Head
 def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> list[Table]:
     """Tables of the row layout: a header line, then its rows; a new header line starts a new table."""
     tables: list[Table] = []
+    rows = list(rows)
+    notes: list[tuple[int, str, str]] = []
+    for k in range(len(rows) - 1, 0, -1):  # a header row whose cells continue on the next line: one header
+        if joined := _joined_header(rows[k - 1], rows[k], headers):
+            notes.append((rows[k - 1][0].line, " / ".join(f"{a.text}+{b.text}" for a, b in joined), HEADER_TWO_LINES))
+            rows[k - 1 : k + 1] = [[Cell(a.text + b.text, a.line, b.line) for a, b in joined]]
     for row in rows:
         known = [headers.column(c.text) for c in row]
         n_known = sum(k is not None for k in known)
@@ -637,10 +745,25 @@ def _row_tables(rows: list[list[Cell]], source: str, headers: HeaderLexicon) -> 
                 columns.append(name)
                 if k is None:
                     unknown.append(name)
-            tables.append(Table(source, columns, list(row), [], [], unknown))
+            own = [n for n in notes if n[0] == row[0].line]
+            tables.append(Table(source, columns, list(row), [], own, unknown))
         else:
             tables[-1].cells.extend(row)
     return tables
+
+
+def _joined_header(upper: list[Cell], lower: list[Cell], headers: HeaderLexicon) -> list[tuple[Cell, Cell]] | None:
+    """The cells of a header row spanning two lines (``重点 | 牵头`` over `` | 项目 | 领导``), paired, or ``None``.
+
+    By shape: the lower line has as many cells, no row key (its first cell is empty), only short cells, and
+    joining each cell to the one above it makes more header words known to the lexicon than the upper line has,
+    and at least half of them.
+    """
+    if len(upper) != len(lower) or lower[0].text or not all(_is_header_shape(c.text) for c in lower if c.text):
+        return None
+    alone = sum(headers.column(c.text) is not None for c in upper)
+    joined = sum(headers.column(a.text + b.text) is not None for a, b in zip(upper, lower, strict=True))
+    return list(zip(upper, lower, strict=True)) if joined > alone and 2 * joined >= len(upper) else None
 
 
 # the columns the task and indicator stages read; cells of any other column go to table_cells

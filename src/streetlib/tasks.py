@@ -41,13 +41,12 @@ list calls 基层党建) and 城区美化 → 美丽社区 (the Q3/Q4 2021 lists
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import functools
 import re
 from pathlib import Path
 
-from streetlib import config
+from streetlib import config, reviewed
 from streetlib.datasets import DEPARTMENT_KINDS, quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.numbers import chinese_numeral
@@ -70,10 +69,10 @@ TITLE_SPANS = (("三年", "three_year"), ("五年", "five_year"), ("十四五", 
 def load_departments(lexicon: Path | None = None) -> tuple[list[dict], dict[str, str]]:
     """The departments lexicon as rows, and a map from every name and alias to its canonical name."""
     path = (lexicon or config.lexicon_dir()) / "departments.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    numbered = reviewed.read_lexicon("departments", path.parent)
+    rows = [row for _, row in numbered]
     canonical: dict[str, str] = {}
-    for i, row in enumerate(rows, start=2):
+    for i, row in numbered:
         if row["kind"] not in DEPARTMENT_KINDS:
             raise BuildError(located(path, i, f"kind {row['kind']!r} is unknown", f"Use one of {DEPARTMENT_KINDS}."))
         for name in [row["department"], *filter(None, row["aliases"].split(";"))]:
@@ -111,10 +110,8 @@ def scope_of(title: str, period: tuple[int, int] | None = None) -> tuple[str, in
 
 @functools.lru_cache(maxsize=8)
 def _deadline_patterns(path: Path) -> tuple[tuple[re.Pattern[str], str, str], ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
     out = []
-    for i, row in enumerate(rows, start=2):
+    for i, row in reviewed.read_lexicon(path.stem, path.parent):
         try:
             out.append((re.compile(row["pattern"]), row["month"], row["day"]))
         except re.error as exc:
@@ -192,15 +189,17 @@ def task_tables(
         scope, year, quarter = scope_of(title, period)
         flags += header_flags(doc_id, source, f)
         if (f.adjacent_title or "") != title:
+            # the flag cites the line of what it quotes: the title above the table, else the table itself
+            quoted = (f.adjacent_title_line,) * 2 if f.adjacent_title else (f.table.line_start, f.table.line_end)
             flags.append(
                 quality_flag(
                     doc_id,
                     source,
-                    f.table.line_start,
-                    f.table.line_end,
+                    *quoted,
                     "table_title_displaced",
                     f.adjacent_title or "(no title above the table)",
-                    f"assigned by {rule}: {title}. {_evidence(table_no, scope, names, found, assigned)}",
+                    f"the table at lines {f.table.line_start}-{f.table.line_end} is assigned by {rule}: {title}. "
+                    f"{_evidence(table_no, scope, names, found, assigned)}",
                     replacement=title,
                 )
             )
@@ -334,8 +333,8 @@ def _evidence(table_no: int, scope: str, names: list[set[str]], found: list, ass
 def header_flags(doc_id: str, source: str, found: FoundTable) -> list[dict]:
     """One flag per header cell the reader repaired (split over two lines, or damaged)."""
     return [
-        quality_flag(doc_id, source, line, line, "table_header_repaired", text, note)
-        for line, text, note in found.table.notes
+        quality_flag(doc_id, source, first, last, "table_header_repaired", text, note)
+        for first, last, text, note in found.table.notes
     ]
 
 
