@@ -397,14 +397,11 @@ def summary(results: dict) -> list[dict]:
     pipelines = {s["scale"]: s["pipeline"] for s in results["scales"]}
     goals = []
     for scale, p in pipelines.items():
-        goals.append(
-            {
-                "goal": f"{scale:g}× pipeline / serial jieba pass",
-                "value": p["ratio"],
-                "target": f"≤ {GOALS['pipeline_ratio']}",
-            }
-            | {"met": p["ratio"] <= GOALS["pipeline_ratio"]}
-        )
+        if scale >= 100:  # the goal is the 100× pipeline's; smaller scales are in their tables
+            goals.append(
+                {"goal": f"{scale:g}× pipeline / serial jieba pass", "value": p["ratio"]}
+                | {"target": f"≤ {GOALS['pipeline_ratio']}", "met": p["ratio"] <= GOALS["pipeline_ratio"]}
+            )
         goals.append(
             {"goal": f"{scale:g}× pipeline peak memory (MB)", "value": p["peak_mb"], "target": f"< {GOALS['peak_mb']}"}
             | {"met": p["peak_mb"] < GOALS["peak_mb"]}

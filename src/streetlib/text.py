@@ -167,10 +167,11 @@ def segment_pos(text: str, *, root: Path | None = None) -> list[tuple[str, str]]
 # Worker processes are forked where fork is the platform's default (Linux): a forked worker inherits this
 # process's built engine. Elsewhere they are spawned and import streetlib and load the dictionary first.
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
-# What a worker costs before its first token, measured by benchmarks/run.py ("worker start-up" rows,
-# 2-core machine): forked 0.01-0.02 s (0.05 leaves room for forking a large process), spawned 0.6-0.8 s.
+# What a worker must save before it pays, from benchmarks/run.py (2-core machine): a forked worker starts in
+# 0.01-0.02 s, but with its round trips a two-process run of 0.14 s of work (the real corpus) took 1.14× the
+# serial time, so forked workers wait for 0.3 s of remaining work; a spawned one starts in 0.6-0.8 s.
 # Workers start only when this process's own measured rate says the rest of the input takes longer.
-WORKER_STARTUP_S = {"fork": 0.05, "spawn": 0.8}
+WORKER_STARTUP_S = {"fork": 0.3, "spawn": 0.8}
 
 
 def segment_many(
