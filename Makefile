@@ -29,7 +29,7 @@ $(STAMP): $(LOCK) pyproject.toml
 
 setup: $(STAMP) ## create .venv with the pinned versions of every layer make test needs (requirements/dev.lock)
 
-setup-fast: setup ## add the optional segmentation backends (jieba_fast needs a C compiler) for make bench
+setup-fast: setup ## add the optional fast backends (segmentation, tomotopy; jieba_fast needs a C compiler) for make bench
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/fast.lock
 
 lock: setup ## regenerate requirements/*.lock from pyproject.toml (pins kept) and check they install from wheels
@@ -71,12 +71,17 @@ site: setup ## reproduce, then build the static site of every notebook into site
 lab: setup ## start JupyterLab in notebooks/
 	$(BIN)/streetlib lab
 
-test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Two workers; loadscope keeps each notebook's nbval cells on one worker and hands out one notebook test
+# class at a time. TEST_ARGS='-m "not slow and not notebooks"' skips everything that executes notebooks.
+TEST_JOBS ?= 2
+test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook, TEST_JOBS workers
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadscope --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(TEST_ARGS)
 
-bench: setup-fast build ## time every stage at 1x, 10x, 100x the corpus and the notebooks (~15 min); writes benchmarks/results/
-	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3
-	$(BIN)/python benchmarks/agreement.py
+# Prints the figures and leaves the work tree clean; BENCH_ARGS=--write writes benchmarks/results/ (on a quiet machine).
+bench: setup-fast build ## time every stage at 1x, 10x, 100x the corpus and the notebooks, interleaved with references (<20 min)
+	$(BIN)/python benchmarks/run.py --scales 1 10 100 --repeats 3 $(BENCH_ARGS)
+	$(BIN)/python benchmarks/agreement.py $(BENCH_ARGS)
 
 lint: setup ## ruff lint and format check (library, tests, notebooks)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

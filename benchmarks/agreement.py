@@ -1,6 +1,7 @@
 """Agreement of the optional fast segmentation backends with jieba, on the real corpus.
 
-    python benchmarks/agreement.py      # writes benchmarks/results/agreement.md and .json
+    python benchmarks/agreement.py            # prints the report
+    python benchmarks/agreement.py --write    # and writes benchmarks/results/agreement.md and .json
 
 jieba stays the default: every committed output is made with it. A backend is worth using
 only where its differences (listed here, most frequent first) do not matter to the analysis.
@@ -9,6 +10,7 @@ only where its differences (listed here, most frequent first) do not matter to t
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +48,9 @@ def main() -> None:
             lines += ["| jieba | " + backend + " | count |", "|---|---|---:|"]
             lines += [f"| {a} | {b} | {n} |" for a, b, n in spans.head(30).itertuples(index=False)]
             lines.append("")
+    if "--write" not in sys.argv[1:]:
+        print("\n".join(lines))
+        return
     OUT.mkdir(exist_ok=True)
     (OUT / "agreement.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (OUT / "agreement.md").write_text("\n".join(lines), encoding="utf-8")

@@ -16,6 +16,13 @@ from streetlib import config
 REAL_DATA = config.PROJECT_ROOT / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """nbval's cells (``make test`` collects notebooks/ beside tests/) execute notebooks: mark them so."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+
+
 @pytest.fixture
 def data_root(tmp_path: Path) -> Path:
     """A copy of data/ (raw, reviewed, lexicon, external; no processed) to build into."""

@@ -259,7 +259,7 @@ def test_a_wheel_installed_elsewhere_finds_the_data_from_the_project_folder(tmp_
     """Build a wheel, install it into a folder of its own (dependencies from this environment) and run it."""
     wheels, target = tmp_path / "wheels", tmp_path / "installed"
     source = copy_checkout(tmp_path / "source")  # building writes build/ and *.egg-info beside the sources
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)]
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels)]  # isolated: setuptools>=77
     subprocess.run([*build, str(source)], check=True, capture_output=True)
     (wheel,) = wheels.glob("streetlib-*.whl")
     install = [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)]

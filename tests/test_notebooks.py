@@ -5,10 +5,17 @@ heading outline, population figures and a short task table), ``streetlib build``
 notebook runs on it (``STREETLIB_DATA``) without a code change; and a notebook pointed at a
 data folder that was never built stops at its first load with a message that says what to run.
 Figures go to a temporary folder (``STREETLIB_FIGURES``): the committed ones stay as they are.
+
+Fast to re-run: one new-street data folder is built per session and shared by pytest-xdist's workers
+(the first builds it under a lock, the others wait for it), and the notebooks' model and token caches
+live in ``.cache/test-notebooks``, kept between runs: their entries are keyed by every input (matrix,
+parameters, library versions, dictionary), so a changed input is refitted and an unchanged one is read.
+Each notebook is its own test class, so ``pytest -n 2 --dist loadscope`` spreads them over two workers.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +26,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import streetlib
-from streetlib import config, datasets
+from streetlib import atomic, config, datasets
 from streetlib.cli import main
 
 NOTEBOOKS = sorted((config.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -31,15 +38,18 @@ ADD = [
     "--district-en", "Xuhui District", "--doc-type", "work_plan", "--published", "2025-01-20",
     "--publisher", "虹梅路街道办事处", "--title", "虹梅路街道2025年工作计划", "--years", "2025",
 ]  # fmt: skip
+MODEL_CACHE = config.PROJECT_ROOT / ".cache" / "test-notebooks"  # kept between runs; keyed by inputs
 # notebooks that compare streets must show the new one; 04 (the 长白新村 report) and 05 (a fixed case) need only run
 COMPARES_STREETS = {"00_corpus_overview", "01_topic_models", "02_age_structure", "03_task_coverage"}
 
 
-def execute(path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, out: Path) -> nbformat.NotebookNode:
-    """Run a notebook in a fresh kernel against ``data``, writing figures and cache under ``out``."""
+def execute(
+    path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, out: Path, cache: Path = MODEL_CACHE
+) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel against ``data``, writing figures under ``out``; models cached in ``cache``."""
     monkeypatch.setenv("STREETLIB_DATA", str(data))
     monkeypatch.setenv("STREETLIB_FIGURES", str(out / "figures"))
-    monkeypatch.setenv("STREETLIB_CACHE", str(out / "cache"))
+    monkeypatch.setenv("STREETLIB_CACHE", str(cache))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": path.parent}})
     client.execute()
@@ -70,10 +80,8 @@ def with_parameters(path: Path, **values: str) -> Path:
     return notebook
 
 
-@pytest.fixture(scope="module")
-def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of data/ with a new street's document added and built through the command line."""
-    root = tmp_path_factory.mktemp("new_street") / "data"
+def build_new_street(root: Path) -> Path:
+    """A copy of data/ at ``root`` with a new street's document added and built through the command line."""
     for sub in ("raw", "reviewed", "lexicon", "external", "codebooks"):  # codebooks: notebook 06
         shutil.copytree(REAL_DATA / sub, root / sub)
     download = root.parent / NEW_FILE
@@ -84,6 +92,20 @@ def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def new_street_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One new-street data folder for the session; under pytest-xdist, one for all workers."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build_new_street(tmp_path_factory.mktemp("new_street") / "data")
+    shared = tmp_path_factory.getbasetemp().parent / "new_street"  # the run's folder, above each worker's own
+    with atomic.owning_folder(shared, wait=900):
+        if not (shared / "built").is_file():
+            build_new_street(shared / "data")
+            (shared / "built").touch()
+    return shared / "data"
+
+
+@pytest.mark.notebooks
 def test_the_new_document_reaches_every_table(new_street_data: Path) -> None:
     expected = {"documents", "regions", "sections", "paragraphs", "tasks", "population"}
     for name in datasets.table_names():
@@ -104,12 +126,9 @@ def test_the_new_document_reaches_every_table(new_street_data: Path) -> None:
     assert new.to_dict() == {"total": 52000, "age_60_plus": 18200, "age_80_plus": 3100}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_notebook_runs_on_a_new_street(
-    path: Path, new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def runs_on_a_new_street(path: Path, data: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     figures_before = snapshot(config.FIGURES_DIR)
-    notebook = execute(path, monkeypatch, new_street_data, tmp_path)
+    notebook = execute(path, monkeypatch, data, out)
     if path.stem in COMPARES_STREETS:
         assert NEW_STREET in output_text(notebook) or NEW_DOC in output_text(notebook), path.stem
     if path.stem in ("02_age_structure", "05_teaching_case"):
@@ -118,21 +137,42 @@ def test_every_notebook_runs_on_a_new_street(
         assert "36912" in case and "19307" in case and NEW_STREET not in case
         every = cell_output(notebook, "demography.age_structures(population)")
         assert NEW_STREET in every and all(n in every for n in ("33800", "15100", "3100", "65.0", "29.0", "6.0"))
-    assert list((tmp_path / "figures").glob(f"{path.stem[:2]}_*.png")), "figures go to STREETLIB_FIGURES"
+    assert list((out / "figures").glob(f"{path.stem[:2]}_*.png")), "figures go to STREETLIB_FIGURES"
     assert snapshot(config.FIGURES_DIR) == figures_before, "the committed figures are untouched"
 
 
+def notebook_class(path: Path) -> type:
+    """A test class for one notebook. ``pytest -n 2 --dist loadscope`` hands out one class (or module) at a
+    time, so each notebook is its own unit of work, while nbval's cells of one notebook stay together."""
+
+    @pytest.mark.notebooks
+    class Notebook:
+        def test_runs_on_a_new_street(
+            self, new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+            runs_on_a_new_street(path, new_street_data, tmp_path, monkeypatch)
+
+    Notebook.__name__ = Notebook.__qualname__ = f"TestNotebook{path.stem.split('_')[0]}"
+    return Notebook
+
+
+for _path in NOTEBOOKS:  # TestNotebook00, TestNotebook01, …
+    globals()[f"TestNotebook{_path.stem.split('_')[0]}"] = notebook_class(_path)
+
+
+@pytest.mark.notebooks
 def test_a_notebook_on_unbuilt_data_says_what_to_run(
     data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(CellExecutionError) as caught:
-        execute(NOTEBOOKS[0], monkeypatch, data_root, tmp_path)
+        execute(NOTEBOOKS[0], monkeypatch, data_root, tmp_path, cache=tmp_path / "cache")
     message = str(caught.value)
     assert "DataNotBuiltError" in message and "has not been built" in message
     assert f"streetlib --data {data_root} build" in message
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.notebooks
 def test_the_teaching_case_shows_the_new_street_when_it_is_the_case(
     new_street_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

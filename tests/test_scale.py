@@ -26,16 +26,51 @@ def test_worker_processes_give_the_serial_tokens(paragraphs) -> None:
     texts = paragraphs["text"].tolist()
     serial = text.segment_many(texts)
     assert serial == [text.segment(t) for t in texts]
-    parallel = text.segment_many(texts, n_jobs=2, chunk_chars=20_000)
+    parallel = text.segment_many(texts, n_jobs=2, chunk_chars=20_000, workers="always")
     assert parallel == serial
-    assert text.segment_many(texts[:40], n_jobs=2, pos=True, chunk_chars=2_000) == [
+    assert text.segment_many(texts[:40], n_jobs=2, pos=True, chunk_chars=2_000, workers="always") == [
         text.segment_pos(t) for t in texts[:40]
     ]
 
 
+class NeverDelivers:
+    """An executor whose workers never finish a chunk (a worker still starting, or a busy machine)."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, function, *args):
+        from concurrent.futures import Future
+
+        self.submitted += 1
+        return Future()
+
+
+def test_chunks_a_worker_has_not_finished_are_segmented_here(paragraphs, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = paragraphs["text"].head(60).tolist()
+    stuck = NeverDelivers()
+    monkeypatch.setattr(text, "_executor", lambda n_workers: stuck)
+    assert text.segment_many(texts, n_jobs=2, chunk_chars=1_000, workers="always") == text.segment_many(texts)
+    assert stuck.submitted >= 2, "chunks were handed to the worker, and taken back"
+
+
+def test_small_inputs_and_busy_machines_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(n_workers):
+        raise AssertionError("a worker was started for a few milliseconds of work")
+
+    monkeypatch.setattr(text, "_executor", refuse)
+    monkeypatch.setattr(text, "_EXECUTORS", {})
+    texts = ["推进一网统管,完善生命通道。"] * 20
+    assert text.segment_many(texts, n_jobs=2, chunk_chars=30) == [text.segment(t) for t in texts]
+    monkeypatch.setattr(text, "_free_cores", lambda: 0)  # a busy machine: a worker would only take others' time
+    assert text.segment_many(texts * 2000, n_jobs=2) == [text.segment(t) for t in texts * 2000]
+    with pytest.raises(ValueError, match="workers"):
+        text.segment_many(texts, workers="sometimes")
+
+
 def test_tokenize_in_parallel_equals_serial(paragraphs, tmp_path: Path) -> None:
     serial = text.tokenize(paragraphs, use_cache=False)
-    parallel = text.tokenize(paragraphs, n_jobs=2, cache_folder=tmp_path)
+    parallel = text.tokenize(paragraphs, n_jobs=2, cache_folder=tmp_path)  # workers only if they would win
     assert parallel.equals(serial)
 
 

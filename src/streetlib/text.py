@@ -22,10 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import re
+import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -160,40 +164,127 @@ def segment_pos(text: str, *, root: Path | None = None) -> list[tuple[str, str]]
     return segmenter(root).pos(text)
 
 
+# Worker processes are forked where fork is the platform's default (Linux): a forked worker inherits this
+# process's built engine. Elsewhere they are spawned and import streetlib and load the dictionary first.
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+# What a worker must save before it pays, from benchmarks/run.py (2-core machine): a forked worker starts in
+# 0.01-0.02 s, but with its round trips a two-process run of 0.14 s of work (the real corpus) took 1.14× the
+# serial time, so forked workers wait for 0.3 s of remaining work; a spawned one starts in 0.6-0.8 s.
+# Workers start only when this process's own measured rate says the rest of the input takes longer.
+WORKER_STARTUP_S = {"fork": 0.3, "spawn": 0.8}
+
+
 def segment_many(
     texts: Sequence[str],
     *,
     n_jobs: int = 1,
-    chunk_chars: int = 200_000,
+    chunk_chars: int | None = None,
     pos: bool = False,
     backend: str = "jieba",
     progress: bool = False,
+    workers: str = "auto",
     root: Path | None = None,
 ) -> list[list]:
-    """Segment many texts, in worker processes when ``n_jobs`` > 1; same result as serially.
+    """Segment many texts with up to ``n_jobs`` processes (this one included); same result as serially.
 
-    Texts go to workers in chunks of about ``chunk_chars`` characters (few enough
-    round trips to amortise pickling, enough chunks to balance two cores); each
-    worker builds its jieba engine once and keeps it for later chunks.
+    This process segments chunks of about ``chunk_chars`` characters (default: an eighth of each
+    process's share, between 2,000 and 50,000) from the end of the input while
+    ``n_jobs - 1`` worker processes take them from the front; a chunk a worker has not finished when
+    this process reaches it is segmented here, so waiting on a slow or busy worker never makes a call
+    slower than serial. With ``workers="auto"`` the workers start only when this process, having timed
+    its own chunks, expects the rest to take longer than a worker's start-up (:data:`WORKER_STARTUP_S`;
+    nothing when they are already running), and only as many as there are idle cores (by the load
+    average): small inputs and busy machines stay serial. ``workers="always"`` starts ``n_jobs - 1``
+    regardless (tests, benchmarks). Workers stay alive for later calls.
     """
+    if workers not in ("auto", "always"):
+        raise ValueError(f"workers must be 'auto' or 'always', not {workers!r}")
     seg = segmenter(root, backend=backend)
     function = seg.pos if pos else seg
-    if n_jobs == 1 or len(texts) < 2:
-        iterator = tqdm(texts, disable=not progress, desc="segmenting", unit="text")
-        return [function(t) for t in iterator]
-    from joblib import Parallel, delayed
-
+    n_workers = (os.cpu_count() or 1) - 1 if n_jobs < 0 else n_jobs - 1
+    if chunk_chars is None:  # eight chunks a process: little left over at the end, few round trips
+        chunk_chars = max(2_000, min(50_000, sum(map(len, texts)) // (8 * max(n_workers + 1, 1))))
     chunks = list(_chunks(texts, chunk_chars))
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_chunk)(function, c) for c in chunks)
-    out: list[list] = []
-    for chunk, result in zip(
-        chunks, tqdm(jobs, total=len(chunks), disable=not progress, desc="segmenting", unit="chunk"), strict=True
-    ):
-        if isinstance(result, str):
-            result = [joined.split(TOKEN_SEP) if joined else [] for joined in result.split(TAG_SEP)]
-        assert len(result) == len(chunk)
-        out.extend(result)
-    return out
+    bar = tqdm(total=len(texts), disable=not progress, desc="segmenting", unit="text")
+    results: list[list | None] = [None] * len(chunks)
+    pending: dict[int, Future] = {}
+    front, back = 0, len(chunks)
+    executor = None
+    function("。")  # build the engine first: its load is no part of the rate timed below
+    done_chars, done_s, worker_delivered = 0, 0.0, False
+    while back > 0:
+        back -= 1
+        if results[back] is not None:  # a worker's, collected
+            continue
+        if back in pending:  # a worker's chunk: take its result if it is ready, else do it here
+            future = pending.pop(back)
+            if future.done() or (future.running() and worker_delivered):  # a proven worker finishes sooner
+                results[back] = _decode(future.result())
+            else:  # still queued, or its worker is starting: a queued one is dropped, a running one wasted
+                future.cancel()
+                results[back] = [function(t) for t in chunks[back]]
+            bar.update(len(chunks[back]))
+            continue
+        started = time.process_time()  # CPU time: a rate that other processes' load does not distort
+        results[back] = [function(t) for t in chunks[back]]
+        done_s += time.process_time() - started
+        done_chars += sum(map(len, chunks[back]))
+        bar.update(len(chunks[back]))
+        if executor is None and n_workers > 0 and front < back:
+            remaining_s = sum(len(t) for chunk in chunks[front:back] for t in chunk) * done_s / max(done_chars, 1)
+            if workers == "always":
+                executor = _executor(n_workers)
+            elif remaining_s > _startup_estimate(n_workers) and _free_cores() >= 1:
+                n_workers = min(n_workers, _free_cores())
+                executor = _executor(n_workers)
+        if executor is not None:
+            for index in [i for i, f in pending.items() if f.done()]:
+                results[index] = _decode(pending.pop(index).result())
+                bar.update(len(chunks[index]))
+                worker_delivered = True
+            while len(pending) < 2 * n_workers and front < back:  # two chunks queued per worker
+                pending[front] = executor.submit(_segment_chunk, function, chunks[front])
+                front += 1
+    bar.close()
+    return [tokens for chunk in results for tokens in chunk]  # type: ignore[union-attr]
+
+
+_EXECUTORS: dict[int, ProcessPoolExecutor] = {}  # this process's workers, by their number
+
+
+def _free_cores() -> int:
+    """Cores no process is using (this one's cores less the 1-minute load average, which counts this process):
+    a worker on a busy core takes time from this process and other users instead of adding its own."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average: assume the cores are free
+        return cores - 1
+    return max(0, int(cores - max(load, 1.0) + 0.5))
+
+
+def _startup_estimate(n_workers: int) -> float:
+    """Seconds before ``n_workers`` workers help: none when they are already running."""
+    return 0.0 if n_workers in _EXECUTORS else WORKER_STARTUP_S[START_METHOD]
+
+
+def _executor(n_workers: int) -> ProcessPoolExecutor:
+    if n_workers not in _EXECUTORS:
+        for other in _EXECUTORS.values():
+            other.shutdown(wait=False, cancel_futures=True)
+        _EXECUTORS.clear()
+        context = multiprocessing.get_context(START_METHOD)
+        _EXECUTORS[n_workers] = ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
+    return _EXECUTORS[n_workers]
+
+
+def _decode(result: list | str) -> list[list]:
+    if isinstance(result, str):
+        return [joined.split(TOKEN_SEP) if joined else [] for joined in result.split(TAG_SEP)]
+    return result
 
 
 def agreement(
@@ -400,21 +491,21 @@ def tokenize(
     use_cache: bool = True,
     cache_folder: Path | None = None,
     n_jobs: int = 1,
+    workers: str = "auto",
     progress: bool = False,
     root: Path | None = None,
 ) -> pd.DataFrame:
     """One row per token: ``doc_id``, ``para_id``, ``position``, ``token`` (+ ``pos``).
 
-    Texts the cache holds are looked up; the rest are segmented (in ``n_jobs``
-    worker processes if > 1) and added to it. Stopwords are kept; see
+    Texts the cache holds are looked up; the rest are segmented (with up to ``n_jobs``
+    processes and ``workers`` as in :func:`segment_many`) and added to it. Stopwords are kept; see
     :func:`filter_tokens` or filter the frame.
     """
     texts = paragraphs["text"].tolist()
     store = TokenCache(dictionary_hash(root), cache_folder, pos=pos) if use_cache else None
     missing = list(dict.fromkeys(t for t in texts if store is None or not store.has(t)))
-    computed = dict(
-        zip(missing, segment_many(missing, n_jobs=n_jobs, pos=pos, progress=progress, root=root), strict=True)
-    )
+    segmented = segment_many(missing, n_jobs=n_jobs, pos=pos, workers=workers, progress=progress, root=root)
+    computed = dict(zip(missing, segmented, strict=True))
     per_text = [store.get(t, computed.__getitem__) if store else computed[t] for t in texts]
     lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
