@@ -429,7 +429,7 @@ def markdown(results: dict) -> str:
         "# streetlib benchmarks",
         "",
         f"Machine: {results['machine']}. Load average (1 min) {load['start']:.2f} at the start, {load['end']:.2f} "
-        f"at the end{LOADED if max(load.values()) > 0.5 else ''}.",
+        f"at the end{LOADED if load['start'] > 0.5 else ''}.",  # the end load includes this run's own workers
         "Medians over the runs shown (min-max in brackets); a ratio is the median of per-round ratios to the reference "
         "named, measured interleaved with it (A B A B …).",
         "",
