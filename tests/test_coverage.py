@@ -229,3 +229,12 @@ def test_a_missing_or_malformed_link_sample_says_what_to_do(tmp_path) -> None:
     (tmp_path / "reviewed" / "task_links_sample.csv").write_text("doc_id,task\nd,x\n", encoding="utf-8")
     with pytest.raises(BuildError, match=r"task_links_sample\.csv:1: missing columns \['category_norm', 'hand_key'"):
         coverage.load_link_sample(root=tmp_path)
+
+
+def test_an_unknown_department_is_in_no_co_responsibility_pair() -> None:
+    # The build keeps a name the lexicon does not know with an empty department (flagged): no pair, no crash.
+    links = pd.DataFrame({"task_id": ["t1", "t1", "t1", "t2"], "department": ["甲办", None, "乙办", "甲办"]})
+    tasks = pd.DataFrame({"task_id": ["t1", "t2"], "task_key": ["k1", "k2"]})
+    for unit in ("rows", "tasks"):
+        pairs = coverage.co_responsibility(links, tasks, unit=unit)
+        assert pairs.values.tolist() == [["乙办", "甲办", 1]]

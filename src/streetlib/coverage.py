@@ -214,7 +214,11 @@ def lead_sensitivity(tasks: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
 
 
 def co_responsibility(links: pd.DataFrame, tasks: pd.DataFrame | None = None, *, unit: str = "rows") -> pd.DataFrame:
-    """Pairs of departments named on the same task row, with the number of rows (or distinct tasks)."""
+    """Pairs of departments named on the same task row, with the number of rows (or distinct tasks).
+
+    A name the departments lexicon does not know (``department`` empty, flagged by the build) is in no pair.
+    """
+    links = links.dropna(subset=["department"])
     if unit == "tasks":
         if tasks is None or "task_key" not in tasks:
             raise ValueError("unit='tasks' needs tasks with the task_key column: pass with_task_keys(tasks)")

@@ -29,6 +29,7 @@ import networkx as nx
 import pandas as pd
 from networkx.algorithms import bipartite
 
+from streetlib import coverage
 from streetlib.atomic import replacing_files
 
 SEED = 20211  # fixed for Louvain and the layout, so two runs draw the same graph
@@ -82,17 +83,11 @@ def co_responsibility_graph(
         graph = bipartite.weighted_projected_graph(two_mode, departments)
         for department in departments:
             del graph.nodes[department]["bipartite"]
-    elif together == "row":
-        rows = links[["task_id", "department"]].merge(tasks[list(dict.fromkeys(["task_id", key]))], on="task_id")
-        shared = {
-            (task, a, b)
-            for (task, _), names in rows.dropna().groupby([key, "task_id"])["department"]
-            for a, b in combinations(sorted(set(names)), 2)
-        }
-        weights = pd.Series([(a, b) for _, a, b in shared], dtype=object).value_counts()
+    elif together == "row":  # the pair counts of coverage.co_responsibility, over the distinct tasks of `key`
+        shared = coverage.co_responsibility(links, tasks.assign(task_key=tasks[key]), unit="tasks")
         graph = nx.Graph()
         graph.add_nodes_from(departments)
-        graph.add_weighted_edges_from((a, b, int(n)) for (a, b), n in weights.items())
+        graph.add_weighted_edges_from((a, b, int(n)) for a, b, n in shared.itertuples(index=False))
     else:
         raise ValueError(f"together must be 'row' or 'task', not {together!r}")
     counts = pairs.groupby("department").size()
