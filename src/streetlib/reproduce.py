@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streetlib import __version__, config
+from streetlib.atomic import replacing_file
 from streetlib.errors import StreetlibError
 
 DETERMINISM = {
@@ -124,7 +125,8 @@ def execute_notebook(path: Path, timeout: int = TIMEOUT) -> None:
         ) from exc
     # LF on every platform, as nbconvert --inplace writes it on Linux (the committed outputs are compared byte for byte)
     text = nbformat.writes(notebook)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")
+    with replacing_file(path) as temporary:  # a kill while writing never leaves a truncated notebook
+        temporary.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")
 
 
 def write_report(path: Path, folder: Path) -> Path:
@@ -134,7 +136,8 @@ def write_report(path: Path, folder: Path) -> Path:
     body, _ = HTMLExporter().from_filename(str(path))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path.stem}.html"
-    target.write_text(body, encoding="utf-8", newline="\n")
+    with replacing_file(target) as temporary:
+        temporary.write_text(body, encoding="utf-8", newline="\n")
     return target
 
 
@@ -156,9 +159,8 @@ def _load_state(path: Path) -> dict[str, dict[str, str]]:
 
 def _save_state(path: Path, state: dict[str, dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    with replacing_file(path) as temporary:
+        temporary.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8", newline="\n")
 
 
 def reproduce(
