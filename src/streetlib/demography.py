@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
@@ -29,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from streetlib import config
-from streetlib.concordance import wilson
+from streetlib.concordance import lexicon_terms, wilson
 
 
 def age_bands(older_than: Mapping[int, float], total: float) -> pd.DataFrame:
@@ -77,10 +76,9 @@ def ageing_indicators(
 
 
 def load_terms(name: str = "elderly_terms", *, root: Path | None = None) -> list[str]:
-    """A term dictionary from ``data/lexicon/<name>.csv`` (column ``term``)."""
-    path = config.lexicon_dir(root) / f"{name}.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [row["term"] for row in csv.DictReader(handle)]
+    """A term dictionary from ``data/lexicon/<name>.csv`` (its first column), read through the checked lexicon
+    reader (:func:`streetlib.concordance.lexicon_terms`)."""
+    return list(lexicon_terms(name, root=root))
 
 
 def mentions(texts: Iterable[str], terms: Iterable[str]) -> np.ndarray:
