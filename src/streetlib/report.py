@@ -29,6 +29,7 @@ import pandas as pd
 from streetlib.datasets import quality_flag
 from streetlib.errors import BuildError, located
 from streetlib.reviewed import read_file
+from streetlib.schema import CHECK_KINDS
 from streetlib.stage import CorpusContext, DocumentContext, StageResult
 from streetlib.tables import Cell, FoundTable, parse_rows
 from streetlib.tasks import header_flags
@@ -176,10 +177,6 @@ def _consistency_flags(doc_id: str, source: str, found: FoundTable) -> list[dict
 
 FIGURE_FILE = "report_figures.csv"
 CHECK_FILE = "report_checks.csv"
-# arithmetic: a total, share or mean recomputed from its parts; restatement: one quantity stated
-# twice; by_construction: holds because a derived value was chosen to make it hold (one check)
-CHECK_KINDS = ("arithmetic", "restatement", "by_construction")
-VERDICTS = ("holds", "does not hold", "cannot be decided")
 DISTRIBUTION_CAPTION = re.compile(r"^(图\d+)\s*(?P<what>.+?)企业街道分布$")
 # a street segment starts after a delimiter: 延吉东路(图们路-松花江路) in "其次是延吉东路(…)"
 SEGMENT = re.compile(r"(?:^|[,、和是])(?P<segment>[^,、和是()]{2,5}路\([^()]*\))")

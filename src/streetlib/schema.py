@@ -61,6 +61,8 @@ DEPARTMENT_KINDS = (
 )
 FIGURE_KINDS = ("stated", "derived")
 VERDICTS = ("holds", "does not hold", "cannot be decided")
+# arithmetic: a total, share or mean recomputed from its parts; restatement: one quantity stated
+# twice; by_construction: holds because a derived value was chosen to make it hold (one check)
 CHECK_KINDS = ("arithmetic", "restatement", "by_construction")
 ERRATA_ACTIONS = ("fix", "flag")
 CHECK_BOUNDS = ("equal", "at_least")
