@@ -221,6 +221,7 @@ def copy_checkout(target: Path) -> Path:
 
 def test_the_data_root_is_found_from_any_folder_inside_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(config.DATA_ENV, raising=False)
+    monkeypatch.delenv("STREETLIB_FIGURES", raising=False)  # the default is asserted (benchmarks/test_loop.py sets it)
     monkeypatch.chdir(ROOT / "notebooks")
     assert config.data_root() == ROOT / "data"
     assert config.project_root() == ROOT
@@ -237,6 +238,7 @@ def test_a_copied_project_is_found_above_the_working_directory(
     data_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(config.DATA_ENV, raising=False)
+    monkeypatch.delenv("STREETLIB_FIGURES", raising=False)
     (data_root.parent / "notebooks").mkdir()
     monkeypatch.chdir(data_root.parent / "notebooks")
     assert config.data_root() == data_root.resolve()
