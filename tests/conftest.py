@@ -23,13 +23,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.notebooks)
 
 
-@pytest.fixture
-def data_root(tmp_path: Path) -> Path:
-    """A copy of data/ (raw, reviewed, lexicon, external; no processed) to build into."""
-    root = tmp_path / "data"
+def copy_data(root: Path) -> Path:
+    """data/'s inputs (raw, reviewed, lexicon, external; no processed) copied to ``root``."""
     for sub in ("raw", "reviewed", "lexicon", "external"):
         if (REAL_DATA / sub).is_dir():
             shutil.copytree(REAL_DATA / sub, root / sub)
+    return root
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A copy of data/ (raw, reviewed, lexicon, external; no processed) to build into."""
+    return copy_data(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/'s inputs copied and built once per session (per pytest-xdist worker). Shared: never write to it;
+    a test that changes data takes ``built_root``, its own copy."""
+    from streetlib.build import build
+
+    root = copy_data(tmp_path_factory.mktemp("built") / "data")
+    build(root, progress=False)
+    return root
+
+
+@pytest.fixture
+def built_root(built_data: Path, tmp_path: Path) -> Path:
+    """What ``data_root`` and then ``build(data_root)`` give, copied from the session's build instead of
+    building again (a build costs ~0.5 s; some forty tests start from one)."""
+    root = tmp_path / "data"
+    shutil.copytree(built_data, root)
     return root
 
 

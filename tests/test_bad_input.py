@@ -230,37 +230,34 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_gives_a_clear_error_and_keeps_processed(data_root: Path, case: str) -> None:
+def test_bad_input_gives_a_clear_error_and_keeps_processed(built_root: Path, case: str) -> None:
     damage, error, fragments = CASES[case]
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    damage(data_root)
+    before = snapshot(config.processed_dir(built_root))
+    damage(built_root)
     with pytest.raises(error) as caught:
-        build(data_root, progress=False)
+        build(built_root, progress=False)
     message = str(caught.value)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in: {message}"
-    assert snapshot(config.processed_dir(data_root)) == before
-    assert not list(data_root.glob(".processed-*"))
+    assert snapshot(config.processed_dir(built_root)) == before
+    assert not list(built_root.glob(".processed-*"))
 
 
-def test_gbk_source_builds_once_its_encoding_is_declared(data_root: Path) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    rewrite_source(to_gbk)(data_root)
-    set_source_field(data_root, PLAN, "encoding", '"gb18030"')
-    build(data_root, progress=False)
-    after = snapshot(config.processed_dir(data_root))
+def test_gbk_source_builds_once_its_encoding_is_declared(built_root: Path) -> None:
+    before = snapshot(config.processed_dir(built_root))
+    rewrite_source(to_gbk)(built_root)
+    set_source_field(built_root, PLAN, "encoding", '"gb18030"')
+    build(built_root, progress=False)
+    after = snapshot(config.processed_dir(built_root))
     assert after == before, "the same text in another declared encoding must give the same tables"
 
 
-def test_crlf_source_builds_once_declared(data_root: Path) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    rewrite_source(lambda b: b.replace(b"\n", b"\r\n"))(data_root)
-    set_source_field(data_root, PLAN, "newline", '"crlf"')
-    build(data_root, progress=False)
-    assert snapshot(config.processed_dir(data_root)) == before
+def test_crlf_source_builds_once_declared(built_root: Path) -> None:
+    before = snapshot(config.processed_dir(built_root))
+    rewrite_source(lambda b: b.replace(b"\n", b"\r\n"))(built_root)
+    set_source_field(built_root, PLAN, "newline", '"crlf"')
+    build(built_root, progress=False)
+    assert snapshot(config.processed_dir(built_root)) == before
 
 
 def test_every_error_is_a_streetlib_error() -> None:
@@ -275,13 +272,12 @@ def test_error_messages_name_file_and_remedy(data_root: Path) -> None:
     assert re.match(rf".*{re.escape(PLAN)}:\d+: ", str(caught.value))
 
 
-def test_an_erratum_repairing_several_occurrences_says_so(data_root: Path) -> None:
-    build(data_root, progress=False)
-    flags = pd.read_csv(config.processed_dir(data_root) / "quality_flags.csv", dtype=str, keep_default_na=False)
+def test_an_erratum_repairing_several_occurrences_says_so(built_root: Path) -> None:
+    flags = pd.read_csv(config.processed_dir(built_root) / "quality_flags.csv", dtype=str, keep_default_na=False)
     repaired = flags[(flags["kind"] == "erratum_fix") & (flags["line_start"] == "2350")]
     assert list(repaired["found"]) == ["业务会"]
     assert repaired["note"].iloc[0].endswith("(3 occurrences on the line, all repaired)")
-    lines = (config.processed_dir(data_root) / "quality_flags.csv").read_text(encoding="utf-8")
+    lines = (config.processed_dir(built_root) / "quality_flags.csv").read_text(encoding="utf-8")
     assert "occurrences on the line" in lines
 
 
@@ -331,19 +327,18 @@ def test_a_lexicon_row_with_an_extra_field_is_named(data_root: Path, name: str) 
     ],
 )
 def test_a_damaged_lexicon_stops_the_build_with_file_row_and_column(
-    data_root: Path, name: str, old: str, new: str, fragments: list[str]
+    built_root: Path, name: str, old: str, new: str, fragments: list[str]
 ) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    path = data_root / "lexicon" / f"{name}.csv"
+    before = snapshot(config.processed_dir(built_root))
+    path = built_root / "lexicon" / f"{name}.csv"
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(BuildError) as caught:
-        build(data_root, progress=False)
+        build(built_root, progress=False)
     for fragment in [f"lexicon/{name}.csv:", *fragments]:
         assert fragment in str(caught.value), str(caught.value)
-    assert snapshot(config.processed_dir(data_root)) == before
+    assert snapshot(config.processed_dir(built_root)) == before
 
 
 def test_the_glossary_and_gazetteer_readers_name_a_bad_row(data_root: Path) -> None:
@@ -404,34 +399,31 @@ def test_hidden_characters_never_reach_analysis_text_and_are_flagged(data_root: 
     assert list(hidden["found"]) == ["U+200B", "U+0000", "U+202E", "U+2F8F→行"]
 
 
-def test_a_table_cut_at_a_row_boundary_is_refused(data_root: Path) -> None:
-    build(data_root, progress=False)
-    path = config.processed_dir(data_root) / "tasks.csv"
+def test_a_table_cut_at_a_row_boundary_is_refused(built_root: Path) -> None:
+    path = config.processed_dir(built_root) / "tasks.csv"
     lines = path.read_bytes().split(b"\n")
     assert len(lines) > 100
     path.write_bytes(b"\n".join(lines[:50]) + b"\n")  # header and 49 whole rows
     with pytest.raises(DataNotBuiltError) as caught:
-        streetlib.load_tasks(root=data_root)
+        streetlib.load_tasks(root=built_root)
     message = str(caught.value)
     assert "tasks.csv: has 49 rows, the build wrote 257" in message and "streetlib build" in message
 
 
-def test_a_table_edited_by_hand_is_refused_and_a_crlf_checkout_is_not(data_root: Path) -> None:
-    build(data_root, progress=False)
-    path = config.processed_dir(data_root) / "documents.csv"
+def test_a_table_edited_by_hand_is_refused_and_a_crlf_checkout_is_not(built_root: Path) -> None:
+    path = config.processed_dir(built_root) / "documents.csv"
     original = path.read_bytes()
     path.write_bytes(original.replace(b"\n", b"\r\n"))
-    assert len(streetlib.load_documents(root=data_root)) == 11
+    assert len(streetlib.load_documents(root=built_root)) == 11
     path.write_bytes(original.replace(b"2022", b"2023", 1))
     with pytest.raises(DataNotBuiltError, match=r"documents.csv: differs from what the build wrote"):
-        streetlib.load_documents(root=data_root)
+        streetlib.load_documents(root=built_root)
 
 
-def test_tables_without_their_manifest_are_refused(data_root: Path) -> None:
-    build(data_root, progress=False)
-    (config.processed_dir(data_root) / "MANIFEST").unlink()
+def test_tables_without_their_manifest_are_refused(built_root: Path) -> None:
+    (config.processed_dir(built_root) / "MANIFEST").unlink()
     with pytest.raises(DataNotBuiltError, match=r"MANIFEST: is missing, so documents.csv cannot be checked"):
-        streetlib.load_documents(root=data_root)
+        streetlib.load_documents(root=built_root)
 
 
 # -- environment faults: a read-only data root, a full disk ------------------------------------------------------
@@ -481,17 +473,16 @@ def read_only(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_build_on_a_read_only_data_root_is_a_clear_error(
-    data_root: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    built_root: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    build(data_root, progress=False)
-    before = snapshot(data_root)
-    read_only(data_root, monkeypatch)
-    assert main(["--data", str(data_root), "build"]) == 1
+    before = snapshot(built_root)
+    read_only(built_root, monkeypatch)
+    assert main(["--data", str(built_root), "build"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "could not be written (Read-only file system)" in err, err
-    assert str(data_root) in err and "Check the folder's permissions" in err
+    assert str(built_root) in err and "Check the folder's permissions" in err
     monkeypatch.undo()
-    assert snapshot(data_root) == before
+    assert snapshot(built_root) == before
 
 
 def test_add_on_a_read_only_data_root_is_a_clear_error(

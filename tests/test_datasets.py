@@ -11,7 +11,6 @@ from conftest import record_table
 
 import streetlib
 from streetlib import datasets
-from streetlib.build import build
 from streetlib.errors import DataNotBuiltError, StreetlibError
 
 LOADERS = {name: getattr(streetlib, f"load_{name}") for name in datasets.table_names()}
@@ -57,21 +56,19 @@ def test_documents_dtypes_are_restored() -> None:
     assert docs["doc_type"].notna().all(), "a doc_type outside the category order was lost"
 
 
-def test_stale_columns_are_refused(data_root: Path) -> None:
-    build(data_root, progress=False)
-    path = datasets.table_path("documents", root=data_root)
+def test_stale_columns_are_refused(built_root: Path) -> None:
+    path = datasets.table_path("documents", root=built_root)
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"^doc_id,", "id,", text), encoding="utf-8")
-    record_table(data_root, "documents")
+    record_table(built_root, "documents")
     with pytest.raises(DataNotBuiltError, match="differ from the schema"):
-        streetlib.load_documents(root=data_root)
+        streetlib.load_documents(root=built_root)
 
 
-def test_streetlib_data_overrides_the_root(data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    build(data_root, progress=False)
-    path = datasets.table_path("documents", root=data_root)
+def test_streetlib_data_overrides_the_root(built_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = datasets.table_path("documents", root=built_root)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:3]), encoding="utf-8")
-    record_table(data_root, "documents")
-    monkeypatch.setenv("STREETLIB_DATA", str(data_root))
+    record_table(built_root, "documents")
+    monkeypatch.setenv("STREETLIB_DATA", str(built_root))
     assert len(streetlib.load_documents()) == 2

@@ -252,16 +252,15 @@ def test_reference_rows_all_carry_a_source() -> None:
     assert round(100 * shanghai_2020["age_60_plus"] / shanghai_2020["total"], 1) == 36.1
 
 
-def test_a_reference_row_without_source_stops_the_build(data_root: Path) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    path = data_root / "external" / "reference_population.csv"
+def test_a_reference_row_without_source_stops_the_build(built_root: Path) -> None:
+    before = snapshot(config.processed_dir(built_root))
+    path = built_root / "external" / "reference_population.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.append("杨浦区,district,2020-11-01,resident,share_age_60_plus,30,%,30%,,,B,\n")
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(BuildError, match=r"reference_population.csv:\d+: column 'source' is empty"):
-        build(data_root, progress=False)
-    assert snapshot(config.processed_dir(data_root)) == before
+        build(built_root, progress=False)
+    assert snapshot(config.processed_dir(built_root)) == before
 
 
 def test_age_bands_are_disjoint_and_sum_to_the_total() -> None:

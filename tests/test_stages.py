@@ -121,19 +121,18 @@ def test_a_broken_table_leaves_its_document_out_and_the_rest_builds(data_root: P
     assert "Check" in problems["remedy"].iloc[0] or "errata" in problems["remedy"].iloc[0]
 
 
-def test_check_lists_every_problem_of_every_document_and_writes_nothing(data_root: Path, capsys) -> None:
-    build(data_root, progress=False)
-    before = snapshot(config.processed_dir(data_root))
-    broken_task_table(data_root)
+def test_check_lists_every_problem_of_every_document_and_writes_nothing(built_root: Path, capsys) -> None:
+    before = snapshot(config.processed_dir(built_root))
+    broken_task_table(built_root)
     # a second document with its own problem: a report quote that is not on its line
-    with (data_root / "reviewed" / "report_figures.csv").open("a", encoding="utf-8") as handle:
+    with (built_root / "reviewed" / "report_figures.csv").open("a", encoding="utf-8") as handle:
         handle.write(f"{REPORT},图1,fig1_moved,年纳税总额,2.3,亿元,2254,企业年纳税总额为2.3亿元\n")
-    assert main(["--data", str(data_root), "check"]) == EXIT_LEFT_OUT
+    assert main(["--data", str(built_root), "check"]) == EXIT_LEFT_OUT
     out = capsys.readouterr().out
     assert "2 document(s) left out" in out and out.count("LEFT OUT") == 2
     assert "xinhualu_tasks_2024" in out and f"{TASKS}:10" in out
     assert REPORT in out and "report_figures.csv:" in out and "is not on line 2254" in out
-    assert snapshot(config.processed_dir(data_root)) == before
+    assert snapshot(config.processed_dir(built_root)) == before
 
 
 def test_a_report_quote_off_its_line_leaves_only_the_report_out(data_root: Path) -> None:
@@ -193,15 +192,14 @@ def test_problems_text_is_empty_when_everything_built(data_root: Path) -> None:
         ("tasks", "seq", ",基层党建,基层党建,1,", ",基层党建,基层党建,一,", "'一'"),
     ],
 )
-def test_loaders_refuse_values_they_cannot_restore(data_root: Path, table, column, old, new, bad) -> None:
-    build(data_root, progress=False)
-    path = datasets.table_path(table, root=data_root)
+def test_loaders_refuse_values_they_cannot_restore(built_root: Path, table, column, old, new, bad) -> None:
+    path = datasets.table_path(table, root=built_root)
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    record_table(data_root, table)  # past the manifest's check, to reach the value check
+    record_table(built_root, table)  # past the manifest's check, to reach the value check
     with pytest.raises(DataNotBuiltError) as caught:
-        streetlib.load(table, root=data_root)
+        streetlib.load(table, root=built_root)
     for fragment in (f"{table}.csv", f"column {column!r}", bad, "run `streetlib build`"):
         assert fragment in str(caught.value), str(caught.value)
 
