@@ -13,6 +13,8 @@
   (the boilerplate verbs of official writing: 坚持, 进一步, 加强 …) and ``corpus``
   (administrative units and generic planning words of these documents: 街道, 社区, 重点 …);
   :func:`place_stopwords` adds the streets' and districts' own names (长白, 新村, 古美 …).
+* :func:`document_term_matrix` counts a token frame; :func:`count_matrix` gives the same matrix
+  straight from the paragraphs, never holding their tokens as Python strings (for large corpora).
 
 jieba's chatter ("Building prefix dict …") is silenced, so notebook outputs stay stable.
 """
@@ -265,7 +267,6 @@ def _segmented_chunks(
         done_s += time.process_time() - started
         done_chars += sum(map(len, chunks[back]))
         bar.update(len(chunks[back]))
-        yield back, result
         if executor is None and n_workers > 0 and front < back:
             remaining_s = sum(len(t) for chunk in chunks[front:back] for t in chunk) * done_s / max(done_chars, 1)
             if workers == "always":
@@ -275,14 +276,14 @@ def _segmented_chunks(
                 executor = _executor(n_workers)
         if executor is not None:
             for index in [i for i, f in pending.items() if f.done()]:
-                result = pending.pop(index).result()
                 collected.add(index)
                 bar.update(len(chunks[index]))
                 worker_delivered = True
-                yield index, result
+                yield index, pending.pop(index).result()
             while len(pending) < 2 * n_workers and front < back:  # two chunks queued per worker
                 pending[front] = executor.submit(_segment_chunk, function, chunks[front])
                 front += 1
+        yield back, result  # this process's chunk, after the workers have their next ones
 
 
 _EXECUTORS: dict[int, ProcessPoolExecutor] = {}  # this process's workers, by their number
@@ -601,6 +602,17 @@ def count_matrix(
     CountVectorizer's do, so the matrix is the same to its layout (values, dtype, order of the stored
     entries) whenever each ``by`` group's paragraphs are adjacent, as a paragraph's or a document's are.
     Paragraphs whose ``by`` is missing are left out, as a groupby leaves them out.
+
+    Parameters
+    ----------
+    paragraphs
+        ``text`` and the ``by`` column, one row per paragraph.
+    n_jobs, workers
+        Processes for the texts not in the token cache, as in :func:`segment_many`.
+    use_cache, cache_folder
+        The token cache, as in :func:`tokenize`: cached texts are read from it, new ones added.
+    stopword_lists, extra, drop_punctuation, drop_numbers
+        What is dropped, as in :func:`filter_tokens`.
 
     Returns
     -------
