@@ -73,6 +73,8 @@ lab: setup ## start JupyterLab in notebooks/
 
 # Two workers; loadscope keeps each notebook's nbval cells on one worker and hands out one notebook test
 # class at a time. TEST_ARGS='-m "not slow and not notebooks"' skips everything that executes notebooks.
+# Tests marked slow (minutes: package installs, every notebook on 34 streets) are left out by pyproject's
+# addopts; .ci/run runs them after make test (README, "Tests").
 TEST_JOBS ?= 2
 test: setup browser ## pytest (library, data contracts, bad input) and nbval on every notebook, TEST_JOBS workers
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadscope --nbval --nbval-current-env \
