@@ -43,6 +43,12 @@ def run(tree: Path, extra: list[str], paths: list[str], env: dict) -> tuple[floa
     return seconds, lines[-1] if lines else f"exit {done.returncode}"
 
 
+def git_dirty() -> bool:
+    """Whether this tree has uncommitted changes to tracked files (then the figure is not of ``HEAD`` alone)."""
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    return bool(status.stdout.strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="main", help="commit or branch to compare against (default: main)")
@@ -51,6 +57,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="*", help="test paths for both sides (default: the whole suite)")
     args = parser.parse_args()
     load_start = os.getloadavg()[0]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    head = head.strip() + (" + uncommitted changes" if git_dirty() else "")
     with tempfile.TemporaryDirectory() as folder:
         baseline = Path(folder) / "baseline"
         subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.baseline], cwd=ROOT, check=True)
@@ -78,7 +86,7 @@ def main() -> None:
     lines = [
         "# Warm `make test`: now against the baseline, side by side",
         "",
-        f"Baseline `{args.baseline}` (one process) against this tree (`{' '.join(NOW)}`), "
+        f"Baseline `{args.baseline}` (one process) against this tree at `{head}` (`{' '.join(NOW)}`), "
         f"paths: {' '.join(args.paths) or 'the whole suite'}; {args.repeats} interleaved rounds after a warm-up. "
         f"{os.cpu_count()} cores; load average {load_start:.2f} at the start, {load_end:.2f} at the end"
         + (" — A LOADED MACHINE: indicative only." if loaded else "."),
