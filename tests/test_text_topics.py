@@ -266,6 +266,13 @@ def test_an_ensemble_leaves_the_matrix_alone_and_no_fit_decides_its_orientation(
     ensemble = topics.fit_ensemble(matrix, vocab, ids, k=3, seeds=[0, 1, 2])
     # the anchor's NMF once sorted a shared index array in place, silently scrambling the caller's counts
     assert (matrix != before).nnz == 0 and np.array_equal(matrix.indices, before.indices)
+    # the same counts stored in another order give the same fits (the cache key and the fit see one canonical form)
+    shuffled = matrix.copy()
+    for i in range(shuffled.shape[0]):
+        lo, hi = shuffled.indptr[i], shuffled.indptr[i + 1]
+        shuffled.indices[lo:hi], shuffled.data[lo:hi] = shuffled.indices[lo:hi][::-1], shuffled.data[lo:hi][::-1]
+    again = topics.fit_ensemble(shuffled, vocab, ids, k=3, seeds=[0, 1, 2])
+    np.testing.assert_array_equal(again.betas, ensemble.betas)
     assert np.allclose(ensemble.anchor.sum(axis=1), 1.0)
     reordered = topics.fit_ensemble(matrix, vocab, ids, k=3, seeds=[2, 0, 1])
     np.testing.assert_allclose(reordered.consensus().beta["beta"], ensemble.consensus().beta["beta"])

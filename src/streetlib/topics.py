@@ -86,7 +86,7 @@ def fit(
     keyed by the matrix, vocabulary, ids, every parameter and the scikit-learn version, so a
     re-run notebook loads its models instead of refitting them (``cache=False`` always fits).
     """
-    arguments = (matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter)
+    arguments = (_canonical(matrix), vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter)
     if cache:
         memory = Memory(config.cache_dir() / "models", verbose=0)
         return memory.cache(_fit)(*arguments, sklearn_version=sklearn.__version__)
@@ -111,6 +111,18 @@ def _fit(matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method,
     gamma = np.divide(doc_topic, totals, out=np.full_like(doc_topic, 1.0 / k), where=totals > 0)
     doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
     return _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids)
+
+
+def _canonical(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """A private CSR copy, indices sorted and duplicates summed.
+
+    Some scipy operations sort a matrix's indices in place, and the model cache's key and the token split of
+    held-out perplexity follow the storage order: without this, a result would depend on what the caller did
+    with the matrix before.
+    """
+    out = sparse.csr_matrix(matrix, copy=True)
+    out.sum_duplicates()
+    return out
 
 
 def _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids) -> TopicModel:
@@ -271,7 +283,7 @@ def corpus_matrix(
     )
     content = text.content_tokens(tokens, stopword_lists=stopword_lists, extra=places)
     matrix, row_ids, vocabulary = text.document_term_matrix(content, by="para_id", min_df=min_df)
-    return matrix, row_ids, vocabulary, content
+    return _canonical(matrix), row_ids, vocabulary, content
 
 
 # --- Ensembles over seeds ------------------------------------------------------------------------------
@@ -337,7 +349,7 @@ def anchor_topics(matrix: sparse.spmatrix, vocabulary: list[str], *, k: int) -> 
     """
     with threadpool_limits(limits=1):
         model = NMF(n_components=k, init="nndsvd", random_state=0, tol=1e-8, max_iter=5000)
-        model.fit(sparse.csr_matrix(matrix, dtype=np.float64, copy=True))  # NMF sorts indices in place: not ours
+        model.fit(_canonical(matrix).astype(np.float64))
     weights = model.components_[:, np.argsort(np.asarray(vocabulary, dtype=object))]
     totals = weights.sum(axis=1, keepdims=True)
     return np.divide(weights, totals, out=np.full_like(weights, 1.0 / weights.shape[1]), where=totals > 0)
@@ -427,6 +439,7 @@ def fit_ensemble(
 ) -> Ensemble:
     """Fit ``k`` topics once per seed (cached, deterministic), align every fit to :func:`anchor_topics` and
     measure how well each topic recurs (see :class:`Ensemble`)."""
+    matrix = _canonical(matrix)
     models = [fit(matrix, vocabulary, row_ids, k=k, method=method, seed=s, doc_ids=doc_ids) for s in seeds]
     betas = np.stack([beta_matrix(m) for m in models])
     gammas = np.stack(
@@ -557,6 +570,7 @@ def choose_k(
         that are not eligible),
         the chosen k, and the rule as a sentence naming the chosen k.
     """
+    matrix = _canonical(matrix)
     rng = np.random.default_rng(seeds[0])
     held_out = [np.sort(fold) for fold in np.array_split(rng.permutation(matrix.shape[0]), folds)]
     rows = []
