@@ -3,6 +3,8 @@
     python benchmarks/run.py                           # make bench: prints the results, writes nothing
     python benchmarks/run.py --write                   # also writes benchmarks/results/bench.md and .json
     python benchmarks/run.py --scales 1 10 --repeats 3 --no-notebooks
+    python benchmarks/run.py --only pipeline --scales 100    # the 100× pipeline alone: time and peak memory
+    python benchmarks/run.py --only pipeline --scales 100 --workers always   # its workers even on a busy machine
 
 How it keeps honest:
 
@@ -185,8 +187,10 @@ def one_scale(scale: float, repeats: int, full: bool) -> dict:
         rows.append(row(scale, "tokenize, token cache cold", cold_times, bare["stage"], seg_times["bare"]))
         rows.append(row(scale, "tokenize, token cache warm", warm_times, "tokenize, token cache cold", cold_times))
 
-    tokens = text.content_tokens(text.tokenize(paragraphs, use_cache=False))
-    distinct = int(text.tokenize(paragraphs, use_cache=False)["token"].nunique())
+    every_token = text.tokenize(paragraphs, use_cache=False)
+    distinct = int(every_token["token"].nunique())
+    tokens = text.content_tokens(every_token)
+    del every_token
     matrix, ids, vocabulary = text.document_term_matrix(tokens, min_df=2)
     held_out = np.random.default_rng(0).random(matrix.shape[0]) < 0.1  # scored by completion perplexity
     train = matrix[~held_out]
@@ -279,10 +283,11 @@ def _has(module: str) -> bool:
 # --- the pipeline against one serial jieba pass, in its own process -------------------------------------------
 
 
-def pipeline(scale: float, repeats: int) -> dict:
-    """Segmentation (two processes, start-up included), matrix and the default engine at k = 20, interleaved with
-    a serial jieba pass over the same text; the peak memory of this process (RSS) and its workers (their own
-    pages, USS) during the pipeline."""
+def pipeline(scale: float, repeats: int, workers: str = "auto") -> dict:
+    """Segmentation (two processes, start-up included) and matrix (:func:`streetlib.text.count_matrix`, which never
+    holds the corpus's tokens as strings), then the default engine at k = 20, interleaved with a serial jieba pass
+    over the same text; the peak memory of this process (RSS) and its workers (their own pages, USS) during the
+    pipeline, overall and by stage, and this process's RSS before it (interpreter, libraries, corpus, dictionary)."""
     import psutil
     from corpus import scaled_corpus
 
@@ -291,43 +296,73 @@ def pipeline(scale: float, repeats: int) -> dict:
     paragraphs = scaled_corpus(scale)
     texts = paragraphs["text"].tolist()
     engine = text.tokenizer()
-    peak, sampling = [0], threading.Event()
-    stages: dict[str, list[float]] = {"segmentation": [], "matrix": [], "model": []}
+    stages: dict[str, list[float]] = {"segmentation + matrix": [], "model": []}
+    peaks = dict.fromkeys(stages, 0)
+    current: list[str | None] = [None]  # the stage being sampled; None between pipeline runs
 
     def sample() -> None:
         me = psutil.Process()
         while True:
-            if sampling.is_set():
+            stage = current[0]
+            if stage is not None:
                 try:
                     # a forked worker shares this process's pages: count only its own (USS)
                     rss = me.memory_info().rss + sum(c.memory_full_info().uss for c in me.children(recursive=True))
-                    peak[0] = max(peak[0], rss)
+                    peaks[stage] = max(peaks[stage], rss)
                 except psutil.Error:
                     pass
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     threading.Thread(target=sample, daemon=True).start()
-    chosen = []
+    before = psutil.Process().memory_info().rss
+    chosen, started = [], []
 
-    def run(r):
-        sampling.set()
+    def run(r) -> None:
         t0 = time.perf_counter()
-        frame = text.content_tokens(text.tokenize(paragraphs, n_jobs=2, use_cache=False))
+        current[0] = "segmentation + matrix"
+        matrix, ids, vocabulary = text.count_matrix(paragraphs, n_jobs=2, workers=workers, use_cache=False)
+        started.append(bool(text._EXECUTORS))
         t1 = time.perf_counter()
-        matrix, ids, vocabulary = text.document_term_matrix(frame, min_df=2)
-        t2 = time.perf_counter()
+        current[0] = "model"
         chosen.append(engines.default_engine(matrix.shape[0]))
         engines.fit(matrix, vocabulary, ids, k=K, seed=r, engine=chosen[-1], cache=False)
-        t3 = time.perf_counter()
-        sampling.clear()
-        for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+        t2 = time.perf_counter()
+        current[0] = None
+        for name, seconds in zip(stages, (t1 - t0, t2 - t1), strict=True):
             stages[name].append(seconds)
 
-    times, _ = interleave(
-        {"bare": lambda r: [engine.lcut(t) for t in texts], "pipeline": run}, repeats, before=shut_down_workers
-    )
+    def serial_pass(r) -> None:  # its tokens are dropped at once: the reference's memory is not the pipeline's
+        [engine.lcut(t) for t in texts]
+
+    times, _ = interleave({"bare": serial_pass, "pipeline": run}, repeats, before=shut_down_workers)
     shut_down_workers()
-    return {"times": times, "stages": stages, "peak_mb": round(peak[0] / 2**20), "engine": chosen[-1]}
+    return {
+        "times": times,
+        "stages": stages,
+        "peak_mb": round(max(peaks.values()) / 2**20),
+        "peak_mb_by_stage": {name: round(value / 2**20) for name, value in peaks.items()},
+        "rss_before_mb": round(before / 2**20),
+        "workers_started": sum(started),
+        "engine": chosen[-1],
+    }
+
+
+def pipeline_rows(scale: float, p: dict) -> tuple[dict, list[dict]]:
+    """The pipeline's row (ratio to the serial jieba pass, peak memory) and its reference's and stages' rows."""
+    ref = "serial jieba pass (same text)"
+    by_stage = ", ".join(f"{name} {mb}" for name, mb in p["peak_mb_by_stage"].items())
+    started = f"workers started in {p['workers_started']} of {len(p['times']['pipeline'])} runs"
+    note = f"peak memory incl. workers {p['peak_mb']} MB ({by_stage}; {p['rss_before_mb']} before); {started}"
+    head = row(
+        scale,
+        f"pipeline: segmentation (2 processes) + matrix + {p['engine']} k = {K}",
+        p["times"]["pipeline"],
+        ref,
+        p["times"]["bare"],
+        note,
+    ) | {"peak_mb": p["peak_mb"]}
+    stages = [row(scale, f"  pipeline stage: {name}", times) for name, times in p["stages"].items()]
+    return head, [row(scale, ref, p["times"]["bare"]), *stages]
 
 
 # --- build and notebooks (real corpus) ------------------------------------------------------------------------
@@ -496,6 +531,7 @@ def child(flag: str, scale: float, args) -> dict:
         env = os.environ | {"STREETLIB_CACHE": cache, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         command = [sys.executable, __file__, flag, str(scale), "--repeats", str(args.repeats)]
         command += ["--full"] if args.full else []
+        command += ["--workers", args.workers]
         out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -506,6 +542,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--full", action="store_true", help="three batch-LDA fits at 100× too (about 10 more minutes)")
     parser.add_argument("--no-notebooks", action="store_true")
+    parser.add_argument("--only", choices=["pipeline"], help="only the pipeline at each scale (prints, writes nothing)")
+    parser.add_argument(
+        "--workers",
+        choices=["auto", "always"],
+        default="auto",
+        help="the pipeline's workers: 'always' starts them on a busy machine too (its peak memory with them)",
+    )
     parser.add_argument("--write", action="store_true", help="write results/bench.md and bench.json")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
@@ -517,7 +560,17 @@ def main() -> None:
         print(json.dumps(one_scale(args.one, args.repeats, args.full)))
         return
     if args.pipeline is not None:
-        print(json.dumps(pipeline(args.pipeline, args.repeats)))
+        print(json.dumps(pipeline(args.pipeline, args.repeats, args.workers)))
+        return
+    if args.only == "pipeline":  # the pipeline alone at each scale: its time against the jieba pass, its memory
+        if args.write:
+            parser.error("--only pipeline prints its figures; --write needs the full run")
+        for scale in args.scales:
+            print(f"==> {scale:g}× corpus, pipeline", file=sys.stderr)
+            p = child("--pipeline", scale, args)
+            head, rest = pipeline_rows(scale, p)
+            print("\n".join([f"## {scale:g}× pipeline", "", *table([head, *rest])]))
+            print(json.dumps(p))
         return
     from corpus import heaps
 
@@ -530,19 +583,7 @@ def main() -> None:
     for scale in args.scales:
         print(f"==> {scale:g}× corpus", file=sys.stderr)
         result = child("--one", scale, args)
-        p = child("--pipeline", scale, args)
-        ref = "serial jieba pass (same text)"
-        result["pipeline"] = row(
-            scale,
-            f"pipeline: segmentation (2 processes) + matrix + {p['engine']} k = {K}",
-            p["times"]["pipeline"],
-            ref,
-            p["times"]["bare"],
-            f"peak memory incl. workers {p['peak_mb']} MB",
-        ) | {"peak_mb": p["peak_mb"]}
-        result["pipeline_stages"] = [row(scale, ref, p["times"]["bare"])] + [
-            row(scale, f"  pipeline stage: {name}", times) for name, times in p["stages"].items()
-        ]
+        result["pipeline"], result["pipeline_stages"] = pipeline_rows(scale, child("--pipeline", scale, args))
         results["scales"].append(result)
     print("==> build", file=sys.stderr)
     results["build"] = build_rows(args.repeats)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import errno
 import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -358,6 +359,20 @@ def test_publisher_from_a_metadata_table_in_either_layout() -> None:
     assert inference.infer_publisher(["某某镇人民政府2022年工作总结"], "某某镇", "某某镇人民政府2022年工作总结") == (
         inference.Fact("某某镇人民政府", "title")  # the issuer named in the title, not a line of its own
     )
+
+
+def test_publisher_labels_are_the_table_lexicon_words(tmp_path: Path) -> None:
+    """The labels are data: a label added to table_headers.csv (kind page_metadata, column publisher) is read."""
+    labels = inference.load_page_labels()
+    assert {"发布机构", "来源"} <= set(labels.publisher) and {"索引号", "发布时间"} <= labels.every
+    line = ["编发单位:某某街道办事处"]
+    assert inference.infer_publisher(line, "某某街道") is None
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(config.lexicon_dir(), lexicon)
+    with (lexicon / "table_headers.csv").open("a", encoding="utf-8") as handle:
+        handle.write("编发单位,publisher,page_metadata,\n")
+    wider = inference.load_page_labels(lexicon)
+    assert inference.infer_publisher(line, "某某街道", labels=wider) == inference.Fact("某某街道办事处", "line 1")
 
 
 def test_a_work_report_reviews_its_year_and_plans_the_next(data_root: Path, tmp_path: Path) -> None:

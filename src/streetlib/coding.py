@@ -38,7 +38,7 @@ from scipy import stats
 from streetlib import config
 from streetlib.atomic import replacing_file
 from streetlib.errors import StreetlibError, located
-from streetlib.export import FORMULA_ESCAPE, FORMULA_STARTS, _escape_formula  # one rule for every sheet we write
+from streetlib.export import escape_formula, unescape_formula  # one rule for every sheet we write
 
 UNITS = ("sentence", "clause", "task")
 # A sentence ends after 。！？ or ；: a semicolon closes each item of an enumerated list, one statement here.
@@ -229,18 +229,26 @@ def coding_units(
         text = tasks["task"].astype(str) + ":" + tasks["content"].fillna("").astype(str)
         frame = tasks.assign(unit_id=tasks["task_id"].astype(str), text=text.str.rstrip(":"), genre="plan", para_id="")
     else:
-        pattern = SENTENCE_END if unit == "sentence" else CLAUSE_END
-        rows = []
-        for record in paragraphs[["doc_id", "genre", "para_id", "line_start", "line_end", "text"]].itertuples():
-            pieces = [p.strip() for p in pattern.split(str(record.text)) if p.strip()]
-            for number, piece in enumerate(pieces, start=1):
-                provenance = (record.doc_id, str(record.genre), record.para_id, record.line_start, record.line_end)
-                rows.append((f"{record.para_id}:{number:02d}", *provenance, piece))
-        columns = ["unit_id", "doc_id", "genre", "para_id", "line_start", "line_end", "text"]
-        frame = pd.DataFrame(rows, columns=columns)
+        provenance = ["doc_id", "genre", "para_id", "line_start", "line_end"]
+        frame = split_text(paragraphs.assign(genre=paragraphs["genre"].astype(str)), unit=unit, carry=provenance)
+        frame.insert(0, "unit_id", frame["para_id"].astype(str) + ":" + frame["number"].map("{:02d}".format))
     frame = frame.assign(doc_id=frame["doc_id"].astype(str)).merge(meta, on="doc_id", how="left", validate="m:1")
     columns = ["unit_id", "doc_id", "street", "doc_type", "genre", "para_id", "line_start", "line_end", "text"]
     return frame[columns].reset_index(drop=True)
+
+
+def split_text(paragraphs: pd.DataFrame, *, unit: str = "sentence", carry: Sequence[str]) -> pd.DataFrame:
+    """Each paragraph's ``text`` cut into sentences (at 。！？；) or clauses (also at ，：).
+
+    Returns the ``carry`` columns of the paragraph, ``number`` (from 1 within the paragraph) and the
+    stripped ``text`` of each piece, in paragraph order; empty pieces are dropped.
+    """
+    pattern = SENTENCE_END if unit == "sentence" else CLAUSE_END
+    rows = []
+    for *kept, paragraph in paragraphs[[*carry, "text"]].itertuples(index=False):
+        pieces = [p.strip() for p in pattern.split(str(paragraph)) if p.strip()]
+        rows.extend((*kept, number, piece) for number, piece in enumerate(pieces, start=1))
+    return pd.DataFrame(rows, columns=[*carry, "number", "text"])
 
 
 def stratified_sample(
@@ -388,7 +396,7 @@ def _write_table(frame: pd.DataFrame, path: Path, *, extra: dict[str, pd.DataFra
         raise CodingSheetError(located(path, None, "is neither .csv nor .xlsx", "Name the file NAME.csv or NAME.xlsx."))
     if not path.parent.is_dir():
         raise CodingSheetError(located(path.parent, None, "does not exist", "Create the folder or choose another."))
-    escaped = frame.map(_escape_formula)
+    escaped = frame.map(escape_formula)
     with replacing_file(path) as temporary:
         if suffix == ".csv":
             escaped.to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -396,7 +404,7 @@ def _write_table(frame: pd.DataFrame, path: Path, *, extra: dict[str, pd.DataFra
             with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
                 _for_xlsx(escaped).to_excel(writer, sheet_name="coding", index=False)
                 for name, table in (extra or {}).items():
-                    _for_xlsx(table.map(_escape_formula)).to_excel(writer, sheet_name=name, index=False)
+                    _for_xlsx(table.map(escape_formula)).to_excel(writer, sheet_name=name, index=False)
 
 
 def _for_xlsx(frame: pd.DataFrame) -> pd.DataFrame:
@@ -418,19 +426,13 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise CodingSheetError(
             located(path, None, f"cannot be read as a sheet ({exc})", "Save it as .xlsx or UTF-8 .csv.")
         ) from exc
-    frame = frame.map(_unescape_formula)
+    frame = frame.map(unescape_formula)
     for column in ("line_start", "line_end", "stratum_size", "stratum_sample"):
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     if "pi" in frame:
         frame["pi"] = pd.to_numeric(frame["pi"], errors="coerce")
     return frame
-
-
-def _unescape_formula(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_ESCAPE) and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 # --------------------------------------------------------------------------- reliability

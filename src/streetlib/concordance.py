@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from streetlib import config, reviewed, text
-from streetlib.coding import SENTENCE_END, CodingSheetError, _read_table, _write_table
+from streetlib.coding import CodingSheetError, _read_table, _write_table, split_text
 from streetlib.errors import located
 from streetlib.schema import LEXICON
 
@@ -46,11 +46,8 @@ SHEET_COLUMNS = (
 
 def sentences(paragraphs: pd.DataFrame) -> pd.DataFrame:
     """One row per sentence (ends at 。！？；): the paragraph's provenance, ``sentence`` (from 1) and ``text``."""
-    rows = []
-    for record in paragraphs[["doc_id", "para_id", "line_start", "line_end", "text"]].itertuples(index=False):
-        pieces = [p.strip() for p in SENTENCE_END.split(str(record.text)) if p.strip()]
-        rows.extend((*record[:4], number, piece) for number, piece in enumerate(pieces, start=1))
-    return pd.DataFrame(rows, columns=["doc_id", "para_id", "line_start", "line_end", "sentence", "text"])
+    provenance = ["doc_id", "para_id", "line_start", "line_end"]
+    return split_text(paragraphs, unit="sentence", carry=provenance).rename(columns={"number": "sentence"})
 
 
 def lexicon_terms(name: str, *, aliases: str | None = None, root: Path | None = None) -> dict[str, str]:

@@ -13,7 +13,7 @@
   sentences that name any term of a dictionary, with a Wilson interval widened by the
   design effect of chapters (:func:`streetlib.concordance.wilson`). It is a dictionary measure, independent
   of any topic model. :func:`mention_shares` is the simpler paragraph share of notebook 05 (a teaching
-  measure); :func:`attention_share` the older paragraph bootstrap.
+  measure).
 """
 
 from __future__ import annotations
@@ -131,49 +131,6 @@ def attention(
             "n_eff": n / deff,
             "ci_low": low,
             "ci_high": high,
-        }
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.names = [by] if isinstance(by, str) else by
-    return out
-
-
-def attention_share(
-    paragraphs: pd.DataFrame,
-    terms: Iterable[str],
-    *,
-    by: str | list[str],
-    n_boot: int = 2000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Share of paragraphs naming any term, per group, with a bootstrap interval over paragraphs.
-
-    Kept for notebook 05's teaching exercise; it treats paragraphs as independent draws, which they
-    are not within one document. For analysis use :func:`attention` (sentences, clustered by chapter).
-
-    Paragraphs are resampled with replacement within each group (``n_boot``
-    times, generator seeded with ``seed``); the interval is the central ``level``
-    percentile range of the resampled shares.
-
-    Returns
-    -------
-    DataFrame indexed by ``by`` with ``paragraphs``, ``mentioning``, ``share``,
-    ``ci_low`` and ``ci_high``.
-    """
-    rng = np.random.default_rng(seed)
-    hit = mentions(paragraphs["text"], terms)
-    frame = paragraphs.assign(_hit=hit)
-    rows = {}
-    alpha = (1 - level) / 2
-    for key, group in frame.groupby(by, observed=True, sort=True):
-        values = group["_hit"].to_numpy()
-        boot = rng.choice(values, size=(n_boot, len(values)), replace=True).mean(axis=1)
-        rows[key] = {
-            "paragraphs": len(values),
-            "mentioning": int(values.sum()),
-            "share": float(values.mean()),
-            "ci_low": float(np.quantile(boot, alpha)),
-            "ci_high": float(np.quantile(boot, 1 - alpha)),
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.names = [by] if isinstance(by, str) else by

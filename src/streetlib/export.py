@@ -178,13 +178,22 @@ def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(_escape_formula, na_action="ignore")
+            out[column] = out[column].map(escape_formula, na_action="ignore")
     return out
 
 
-def _escape_formula(value: object) -> object:
+def escape_formula(value: object) -> object:
+    """``value`` as text a spreadsheet shows and never evaluates: a string that starts like a formula
+    (``= + - @``, tab, carriage return) and is not a plain number gets :data:`FORMULA_ESCAPE` in front."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return FORMULA_ESCAPE + value
+    return value
+
+
+def unescape_formula(value: object) -> object:
+    """The inverse of :func:`escape_formula`, for sheets read back (a coder's sheet keeps its text as written)."""
+    if isinstance(value, str) and value.startswith(FORMULA_ESCAPE) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
     return value
 
 

@@ -37,8 +37,6 @@ _FIVE_YEAR = re.compile(
     r"(?<![〇○零\d一二三四五六七八九])第?([一二三四五六七八九十]{1,3})(?:个五年|五(?=规划|时期|期间|”|\"|$))"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-PUBLISHER_LABELS = ("发布机构", "发文机关", "发布单位", "信息来源", "来源")
-_PUBLISHER_LABEL = re.compile(rf"(?:{'|'.join(PUBLISHER_LABELS)})\s*[:：]\s*([^\s:：|]+)")
 # a line that is only a year and month (2021年3月, (二〇二三年九月)): a title block's date without a day
 _MONTH_LINE = re.compile(rf"^[(（]?\s*((?:19|20)\d{{2}}|[{_CN}]{{4}})\s*年\s*(\d{{1,2}}|[{_CN}]{{1,3}})\s*月\s*[)）]?$")
 _QUOTED = re.compile(r"《([^《》]+)》")
@@ -211,6 +209,21 @@ def load_doc_types(lexicon: Path | None = None) -> list[DocTypeTerm]:
 
 
 @dataclass(frozen=True)
+class PageLabels:
+    publisher: tuple[str, ...]  # labels whose value names the issuing body (发布机构, 来源 …)
+    every: frozenset[str]  # every label of a web page's metadata block (索引号, 发布日期 …)
+
+
+def load_page_labels(lexicon: Path | None = None) -> PageLabels:
+    """The labels of a government web page's metadata block: the plain (not ``^``) header words of
+    kind ``page_metadata`` in ``data/lexicon/table_headers.csv``, the same words the table stage reads."""
+    rows = [r for _, r in reviewed.read_lexicon("table_headers", lexicon) if r["table_kind"] == "page_metadata"]
+    words = [r for r in rows if not r["header"].startswith("^")]
+    publisher = tuple(r["header"] for r in words if r["column"] == "publisher")
+    return PageLabels(publisher, frozenset(r["header"] for r in words))
+
+
+@dataclass(frozen=True)
 class Place:
     street: str
     street_en: str
@@ -339,13 +352,17 @@ def infer_published(lines: list[str]) -> Fact | None:
     return None
 
 
-def infer_publisher(lines: list[str], street: str, title: str = "") -> Fact | None:
+def infer_publisher(lines: list[str], street: str, title: str = "", labels: PageLabels | None = None) -> Fact | None:
     """A labelled source (来源: …, 发布机构: …) in the head, else an issuing body on a line of its own
-    in the head or the signature, else one named in the title (…街道办事处2023年工作计划), else None."""
+    in the head or the signature, else one named in the title (…街道办事处2023年工作计划), else None.
+
+    ``labels``: the page-metadata labels (default: :func:`load_page_labels` of the project's lexicon)."""
+    labels = labels or load_page_labels()
+    labelled = re.compile(rf"(?:{'|'.join(map(re.escape, labels.publisher))})\s*[:：]\s*([^\s:：|]+)")
     for i, line in enumerate(lines[:HEAD_LINES], start=1):
-        if found := _labelled_cell(line, lines[i] if i < len(lines) else ""):
+        if found := _labelled_cell(line, lines[i] if i < len(lines) else "", labels):
             return Fact(found[0], f"line {i + found[1]}")
-        if m := _PUBLISHER_LABEL.search(line):
+        if m := labelled.search(line):
             return Fact(m.group(1), f"line {i}")
     short = street.removesuffix("街道").removesuffix("镇")
     numbered = list(enumerate(lines, start=1))
@@ -358,7 +375,7 @@ def infer_publisher(lines: list[str], street: str, title: str = "") -> Fact | No
     return Fact(m.group(1), "title") if m and short in m.group(1) else None
 
 
-def _labelled_cell(line: str, following: str) -> tuple[str, int] | None:
+def _labelled_cell(line: str, following: str, labels: PageLabels) -> tuple[str, int] | None:
     """The value of a publisher label in a page's metadata table: the next cell (发布机构 | X |), or the
     cell below it when the labels form a header row (索引号 | 发布机构 | … over a row of values).
     Returns the value and 0 or 1 (its line relative to ``line``)."""
@@ -367,25 +384,13 @@ def _labelled_cell(line: str, following: str) -> tuple[str, int] | None:
         return None
     below = [c.strip() for c in following.strip().strip("|").split("|")]
     for j, cell in enumerate(cells):
-        if cell not in PUBLISHER_LABELS:
+        if cell not in labels.publisher:
             continue
-        if j + 1 < len(cells) and cells[j + 1] and not _is_label(cells[j + 1]):
+        if j + 1 < len(cells) and cells[j + 1] and cells[j + 1] not in labels.every:
             return cells[j + 1], 0
         if len(below) == len(cells) and below[j]:
             return below[j], 1
     return None
-
-
-def _is_label(cell: str) -> bool:
-    return cell in PUBLISHER_LABELS or cell in (
-        "索引号",
-        "生成日期",
-        "发布日期",
-        "发布时间",
-        "文号",
-        "公开类别",
-        "主题分类",
-    )
 
 
 def infer_period(title: str, lines: list[str], published: dt.date | None) -> Fact | None:

@@ -44,6 +44,7 @@ from streetlib.inference import (
     infer_title,
     load_doc_types,
     load_gazetteer,
+    load_page_labels,
     parse_date,
     parse_years,
     propose_doc_id,
@@ -741,7 +742,7 @@ def _infer_fields(
             )
         facts["published"] = published
     if "publisher" not in facts:
-        facts["publisher"] = infer_publisher(lines, street, title) or Fact(
+        facts["publisher"] = infer_publisher(lines, street, title, load_page_labels(lexicon)) or Fact(
             street, "assumed (no issuing body in the text)"
         )
     if "years" in facts:

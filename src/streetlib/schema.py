@@ -480,12 +480,18 @@ SPECS: dict[str, TableSpec] = {
             (
                 Column("doc_id", "string", "Document id.", required=True),
                 Column("section_id", "string", "Section the paragraph belongs to (empty before the first heading)."),
-                Column("para_id", "string", "Paragraph id, unique: '<doc_id>:pNNNN' in document order."),
+                Column(
+                    "para_id",
+                    "string",
+                    "Paragraph id, unique: '<doc_id>:pNNNN' in document order; a paragraph joined from parts "
+                    "split by extraction keeps its first part's id (the later ids are not used).",
+                ),
                 Column("genre", GENRES, "Genre of the manifest part holding the paragraph's first line."),
                 Column(
                     "text",
                     "string",
-                    "Cleaned text: errata applied, canonical punctuation, continuation lines joined.",
+                    "Cleaned text: errata applied, canonical punctuation, continuation lines and parts split by "
+                    "extraction (flag split_paragraph) joined.",
                 ),
                 *PROVENANCE,
                 Column("n_chars", "Int64", "Characters of text."),
@@ -499,7 +505,8 @@ SPECS: dict[str, TableSpec] = {
                 Column(
                     "is_duplicate",
                     "bool",
-                    "Whole text seen before, or dup_share >= 0.8: leave out of frequency counts.",
+                    "Whole text seen before, dup_share >= 0.8, or a near copy (>= 95% of characters, in order) of "
+                    "an earlier paragraph: leave out of frequency counts.",
                 ),
             ),
             key=("para_id",),
@@ -537,7 +544,7 @@ SPECS: dict[str, TableSpec] = {
                     "kind",
                     "string",
                     "What was found: erratum_fix, erratum_flag, hidden_characters, duplicate_paragraph, "
-                    "heading_sequence, ...",
+                    "split_paragraph, heading_sequence, ...",
                     required=True,
                 ),
                 Column("found", "string", "Text as found (verbatim for errata)."),

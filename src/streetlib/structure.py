@@ -33,12 +33,25 @@ Rules (general, not per document)
   pattern must stay linear-time (no nested unbounded quantifiers).
 * Paragraphs: every other line starts a paragraph, except a line that continues
   a sentence the previous line left open (it ended in ``,`` or ``、``).
+* Paragraphs split by extraction (corpus stage ``duplicates``, :func:`join_split_paragraphs`): two to
+  four consecutive paragraphs of one section (nothing but blank lines between them) are one
+  paragraph cut by line breaks when their joined text is a near copy
+  (:func:`near_copy_similarity` >= 0.95) of a single paragraph elsewhere in the corpus that holds a
+  whole sentence of the first part and one of the last. The shape of the lines is no evidence: a
+  list item's body on two lines looks like an item and a paragraph of its own. The joined
+  paragraph keeps the ``para_id`` of its first part; the later parts' ids are not used again, so
+  no other paragraph's id changes (ids are unique and in document order, not contiguous). A
+  ``split_paragraph`` flag cites the lines joined and the paragraph and line of the evidence.
+* Duplicates (the same stage, after the joins, :func:`mark_duplicates`): a paragraph whose text
+  appeared earlier, whose sentences did (80% of its characters), or that is a near copy of an
+  earlier paragraph holding one of its sentences.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -461,11 +474,172 @@ def _flag(doc: Document, region: Region, kind: str, found: str, note: str) -> di
     return quality_flag(doc.doc_id, doc.source, region.line_start, region.line_end, kind, found, note)
 
 
-# --- duplicates --------------------------------------------------------------------------
+# --- paragraphs split by extraction, and duplicates -------------------------------------
 
 SENTENCE_SPLIT = re.compile(r"(?<=[。!?;])")
 MIN_SENTENCE_CHARS = 15
 DUPLICATE_SHARE = 0.8
+NEAR_COPY_SIMILARITY = 0.95
+MAX_SPLIT_PARTS = 4  # a paragraph cut by more line breaks than this is not looked for
+
+
+def near_copy_similarity(a: str, b: str) -> float:
+    """Share of the characters two texts have in common, in order (``difflib``'s ratio), 0 to 1.
+
+    Below :data:`NEAR_COPY_SIMILARITY` the cheap upper bounds answer 0.0, so unlike texts cost
+    little; texts of very different length are never near copies.
+    """
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_COPY_SIMILARITY or matcher.quick_ratio() < NEAR_COPY_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _long_sentences(key: str) -> list[str]:
+    return [s for s in SENTENCE_SPLIT.split(key) if len(s) >= MIN_SENTENCE_CHARS]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Consecutive paragraphs of one document that are one paragraph cut by extraction, and the evidence."""
+
+    doc_id: str
+    para_ids: tuple[str, ...]  # the parts, in order; the joined paragraph keeps the first id
+    line_start: int
+    line_end: int
+    evidence: str  # para_id of the paragraph elsewhere holding their joined text
+    evidence_line: int  # its first raw line
+    similarity: float  # near_copy_similarity of the joined text and the evidence
+
+
+def join_split_paragraphs(paragraphs: pd.DataFrame, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[Split]]:
+    """Join the runs of paragraphs that extraction split, by the evidence of a copy elsewhere.
+
+    A run of 2 to :data:`MAX_SPLIT_PARTS` consecutive paragraphs of one document, in one section and
+    genre, with no region between them (blank lines only), is one paragraph when their joined text
+    is a near copy (:func:`near_copy_similarity` >= :data:`NEAR_COPY_SIMILARITY`) of a single
+    paragraph elsewhere in the corpus (another document or the same one) holding a whole sentence
+    (>= :data:`MIN_SENTENCE_CHARS` characters) of the first part and one of the last. Of the runs
+    starting at a paragraph the most similar one is joined, scanning in corpus order; the evidence is
+    the earliest paragraph of the most similar text.
+
+    Parameters
+    ----------
+    paragraphs : DataFrame
+        ``doc_id, section_id, para_id, genre, text, line_start, line_end`` (plus any columns),
+        in corpus order.
+    regions : DataFrame
+        ``doc_id, kind, line_start`` of every region, each document's in document order.
+
+    Returns
+    -------
+    (DataFrame, list of Split)
+        The paragraphs with each run joined into the row of its first part (text concatenated,
+        ``line_end`` and ``n_chars`` of the whole; the later parts' rows and ids dropped), and the runs.
+    """
+    ids = paragraphs["para_id"].tolist()
+    keys = [_key(t) for t in paragraphs["text"]]
+    holders: dict[str, set[str]] = {}  # sentence -> the distinct texts holding it
+    for key in dict.fromkeys(keys):
+        for sentence in _long_sentences(key):
+            holders.setdefault(sentence, set()).add(key)
+    first_at: dict[str, int] = {}
+    for n, key in enumerate(keys):
+        first_at.setdefault(key, n)
+    follows = _continues_previous(paragraphs, regions)
+    holding: dict[str, frozenset[str]] = {}
+    matches: dict[tuple[str, ...], tuple[float, str] | None] = {}  # by the parts' texts: many copies, one look
+
+    def holding_of(key: str) -> frozenset[str]:  # the other texts holding a sentence of ``key``
+        if key not in holding:
+            holding[key] = frozenset().union(*(holders[s] for s in _long_sentences(key))) - {key}
+        return holding[key]
+
+    def match(parts: tuple[str, ...]) -> tuple[float, str] | None:
+        if parts not in matches:
+            joined = "".join(parts)
+            found = [
+                (near_copy_similarity(joined, other), -first_at[other], other)
+                for other in holding_of(parts[0]) & holding_of(parts[-1])
+                if other not in parts
+            ]
+            best = max(found, default=None)
+            matches[parts] = (best[0], best[2]) if best and best[0] >= NEAR_COPY_SIMILARITY else None
+        return matches[parts]
+
+    splits, n = [], 0
+    while n < len(ids):
+        best = None
+        for last in range(n + 1, min(n + MAX_SPLIT_PARTS, len(ids))):
+            if not follows[last]:
+                break
+            found = match(tuple(keys[n : last + 1]))
+            if found and (best is None or found[0] > best[1]):
+                best = (last, *found)
+        if best is None:
+            n += 1
+            continue
+        last, similarity, evidence = best
+        at = first_at[evidence]
+        splits.append(
+            Split(
+                paragraphs["doc_id"].iat[n],
+                tuple(ids[n : last + 1]),
+                int(paragraphs["line_start"].iat[n]),
+                int(paragraphs["line_end"].iat[last]),
+                ids[at],
+                int(paragraphs["line_start"].iat[at]),
+                round(similarity, 4),
+            )
+        )
+        n = last + 1
+    joined_into = {p: split for split in splits for p in split.para_ids[1:]}
+    splits = [  # evidence that is itself a later part of a join is cited as the joined paragraph
+        replace(s, evidence=joined_into[s.evidence].para_ids[0], evidence_line=joined_into[s.evidence].line_start)
+        if s.evidence in joined_into
+        else s
+        for s in splits
+    ]
+    return _joined(paragraphs, splits), splits
+
+
+def _continues_previous(paragraphs: pd.DataFrame, regions: pd.DataFrame) -> list[bool]:
+    """For each paragraph: does it directly follow the previous one (same document, section and genre, no region
+    between them)?"""
+    after: set[tuple[str, int]] = set()  # (doc_id, line_start) of a paragraph region right after another
+    previous = (None, None)
+    for doc_id, kind, start in zip(regions["doc_id"], regions["kind"], regions["line_start"].astype(int), strict=True):
+        if kind == "paragraph" and previous == (doc_id, "paragraph"):
+            after.add((doc_id, start))
+        previous = (doc_id, kind)
+    docs, sections, genres = (paragraphs[c].tolist() for c in ("doc_id", "section_id", "genre"))
+    starts = paragraphs["line_start"].astype(int).tolist()
+    return [
+        n > 0
+        and (docs[n], starts[n]) in after
+        and docs[n] == docs[n - 1]
+        and sections[n] == sections[n - 1]
+        and genres[n] == genres[n - 1]
+        for n in range(len(docs))
+    ]
+
+
+def _joined(paragraphs: pd.DataFrame, splits: list[Split]) -> pd.DataFrame:
+    if not splits:
+        return paragraphs
+    out = paragraphs.set_index("para_id", drop=False)
+    for split in splits:
+        text = "".join(out.loc[list(split.para_ids), "text"])
+        first = split.para_ids[0]
+        out.loc[first, ["text", "line_end"]] = [text, split.line_end]
+        if "n_chars" in out:
+            out.loc[first, "n_chars"] = len(text)
+    dropped = {p for split in splits for p in split.para_ids[1:]}
+    return out[~out.index.isin(dropped)].reset_index(drop=True)
 
 
 def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
@@ -473,22 +647,32 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
 
     ``dup_share`` is the share of a paragraph's characters in sentences (of at
     least 15 characters) that appeared earlier in the corpus; a paragraph is a
-    duplicate if its whole text appeared before or ``dup_share`` >= 0.8.
+    duplicate if its whole text appeared before, ``dup_share`` >= 0.8, or it is a near
+    copy (:func:`near_copy_similarity` >= 0.95) of an earlier paragraph holding one of
+    its repeated sentences.
     """
     seen_text: dict[str, str] = {}
+    text_of: dict[str, str] = {}
     seen_sentence: dict[str, str] = {}
     duplicate_of, shares = [], []
     for para_id, text in zip(paragraphs["para_id"], paragraphs["text"], strict=True):
-        key = re.sub(r"\s+", "", text)
+        key = _key(text)
+        text_of[para_id] = key
         first = seen_text.setdefault(key, para_id)
         sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
         repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
         share = sum(map(len, repeated)) / max(1, len(key))
-        origin = first if first != para_id else (seen_sentence[repeated[0]] if repeated else None)
+        if first != para_id:
+            origin = first
+        elif share >= DUPLICATE_SHARE:
+            origin = seen_sentence[repeated[0]]
+        else:  # a near copy of a paragraph that holds one of its sentences?
+            holders = dict.fromkeys(seen_sentence[s] for s in repeated)
+            origin = next((p for p in holders if near_copy_similarity(key, text_of[p]) >= NEAR_COPY_SIMILARITY), None)
         for s in sentences:
             if len(s) >= MIN_SENTENCE_CHARS:
                 seen_sentence.setdefault(s, para_id)
-        duplicate_of.append(origin if (first != para_id or share >= DUPLICATE_SHARE) else None)
+        duplicate_of.append(origin)
         shares.append(1.0 if first != para_id else round(share, 4))
     out = paragraphs.copy()
     out["dup_share"] = shares
@@ -516,10 +700,15 @@ def extract(ctx: DocumentContext) -> StageResult:
 
 
 def extract_duplicates(ctx: CorpusContext) -> StageResult:
-    """Corpus stage: mark repeated paragraphs (corpus order decides the original) and flag them."""
-    paragraphs = mark_duplicates(ctx.tables["paragraphs"])
+    """Corpus stage: join the paragraphs extraction split, then mark repeated ones (corpus order decides the
+    original); flag each join and each duplicate."""
+    paragraphs, splits = join_split_paragraphs(ctx.tables["paragraphs"], ctx.tables["regions"])
+    paragraphs = mark_duplicates(paragraphs)
     source_of = {d.doc_id: d.source for d in ctx.documents}
-    flags = [
+    as_extracted = ctx.tables["paragraphs"].set_index("para_id")
+    flags = [_split_flag(split, as_extracted, source_of) for split in splits]
+    text_of = dict(zip(paragraphs["para_id"], paragraphs["text"].map(_key), strict=True))
+    flags += [
         quality_flag(
             row.doc_id,
             source_of[row.doc_id],
@@ -527,8 +716,32 @@ def extract_duplicates(ctx: CorpusContext) -> StageResult:
             row.line_end,
             "duplicate_paragraph",
             row.text[:40],
-            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)",
+            f"repeats {row.duplicate_of} ({row.dup_share:.0%} of its characters in earlier sentences)"
+            if row.dup_share >= DUPLICATE_SHARE
+            else f"a near copy of {row.duplicate_of} "
+            f"({near_copy_similarity(text_of[row.para_id], text_of[row.duplicate_of]):.1%} of its characters "
+            f"the same, in order; {row.dup_share:.0%} in earlier sentences)",
         )
         for row in paragraphs[paragraphs["is_duplicate"]].itertuples()
     ]
     return StageResult({"paragraphs": paragraphs.to_dict("records")}, flags)
+
+
+def _split_flag(split: Split, by_id: pd.DataFrame, source_of: dict[str, str]) -> dict:
+    """The ``split_paragraph`` flag of a join: the lines joined, quoting across the first break, and the evidence.
+
+    ``by_id`` are the paragraphs as extracted (before the joins), indexed by ``para_id``.
+    """
+    where = f"{source_of[by_id.loc[split.evidence, 'doc_id']]} line {split.evidence_line}"
+    first, second = (by_id.loc[p, "text"] for p in split.para_ids[:2])
+    return quality_flag(
+        split.doc_id,
+        source_of[split.doc_id],
+        split.line_start,
+        split.line_end,
+        "split_paragraph",
+        first[-12:] + second[:12],
+        f"one paragraph cut by extraction ({' + '.join(split.para_ids)}), joined as {split.para_ids[0]}: "
+        f"its text is one paragraph at {where} ({split.evidence}, {split.similarity:.1%} of its characters "
+        "the same, in order)",
+    )

@@ -13,6 +13,8 @@
   (the boilerplate verbs of official writing: 坚持, 进一步, 加强 …) and ``corpus``
   (administrative units and generic planning words of these documents: 街道, 社区, 重点 …);
   :func:`place_stopwords` adds the streets' and districts' own names (长白, 新村, 古美 …).
+* :func:`document_term_matrix` counts a token frame; :func:`count_matrix` gives the same matrix
+  straight from the paragraphs, never holding their tokens as Python strings (for large corpora).
 
 jieba's chatter ("Building prefix dict …") is silenced, so notebook outputs stay stable.
 """
@@ -27,13 +29,15 @@ import os
 import re
 import sys
 import time
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jieba
 import jieba.posseg
@@ -42,6 +46,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from streetlib import config
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 USER_FREQ = 100_000  # high enough that a dictionary term beats any split of it
 PUNCT = re.compile(r"^[\W_]+$")
@@ -197,36 +204,66 @@ def segment_many(
     average): small inputs and busy machines stay serial. ``workers="always"`` starts ``n_jobs - 1``
     regardless (tests, benchmarks). Workers stay alive for later calls.
     """
+    seg = segmenter(root, backend=backend)
+    chunks = _chunk_plan(texts, n_jobs, chunk_chars)
+    results: list[list | None] = [None] * len(chunks)
+    with tqdm(total=len(texts), disable=not progress, desc="segmenting", unit="text") as bar:
+        for index, result in _segmented_chunks(chunks, seg.pos if pos else seg, n_jobs, workers, bar):
+            results[index] = _decode(result)
+    return [tokens for chunk in results for tokens in chunk]  # type: ignore[union-attr]
+
+
+def _chunk_plan(texts: Sequence[str], n_jobs: int, chunk_chars: int | None) -> list[list[str]]:
+    """The input cut into chunks of about ``chunk_chars`` characters (default: eight chunks a process, so little
+    is left over at the end and round trips are few)."""
+    if chunk_chars is None:
+        processes = max(_n_workers(n_jobs) + 1, 1)
+        chunk_chars = max(2_000, min(50_000, sum(map(len, texts)) // (8 * processes)))
+    return list(_chunks(texts, chunk_chars))
+
+
+def _n_workers(n_jobs: int) -> int:
+    return (os.cpu_count() or 1) - 1 if n_jobs < 0 else n_jobs - 1
+
+
+def _segmented_chunks(
+    chunks: list[list[str]], function, n_jobs: int, workers: str, bar: tqdm, *, joined: bool = False
+) -> Iterator[tuple[int, list | str]]:
+    """``(chunk index, result)`` for every chunk, in the order they are done (see :func:`segment_many`).
+
+    A result is a list of token lists or, for a worker's chunk of plain tokens, one joined string
+    (:func:`_segment_chunk`); ``joined=True`` makes this process's own chunks joined strings too, so that
+    no chunk's tokens outlive it as millions of small strings.
+    """
     if workers not in ("auto", "always"):
         raise ValueError(f"workers must be 'auto' or 'always', not {workers!r}")
-    seg = segmenter(root, backend=backend)
-    function = seg.pos if pos else seg
-    n_workers = (os.cpu_count() or 1) - 1 if n_jobs < 0 else n_jobs - 1
-    if chunk_chars is None:  # eight chunks a process: little left over at the end, few round trips
-        chunk_chars = max(2_000, min(50_000, sum(map(len, texts)) // (8 * max(n_workers + 1, 1))))
-    chunks = list(_chunks(texts, chunk_chars))
-    bar = tqdm(total=len(texts), disable=not progress, desc="segmenting", unit="text")
-    results: list[list | None] = [None] * len(chunks)
+    n_workers = _n_workers(n_jobs)
     pending: dict[int, Future] = {}
     front, back = 0, len(chunks)
+    collected: set[int] = set()  # chunks a worker delivered ahead of this process reaching them
     executor = None
+
+    def here(chunk: list[str]) -> list | str:
+        return _segment_chunk(function, chunk) if joined else [function(t) for t in chunk]
+
     function("。")  # build the engine first: its load is no part of the rate timed below
     done_chars, done_s, worker_delivered = 0, 0.0, False
     while back > 0:
         back -= 1
-        if results[back] is not None:  # a worker's, collected
+        if back in collected:
             continue
         if back in pending:  # a worker's chunk: take its result if it is ready, else do it here
             future = pending.pop(back)
             if future.done() or (future.running() and worker_delivered):  # a proven worker finishes sooner
-                results[back] = _decode(future.result())
+                result = future.result()
             else:  # still queued, or its worker is starting: a queued one is dropped, a running one wasted
                 future.cancel()
-                results[back] = [function(t) for t in chunks[back]]
+                result = here(chunks[back])
             bar.update(len(chunks[back]))
+            yield back, result
             continue
         started = time.process_time()  # CPU time: a rate that other processes' load does not distort
-        results[back] = [function(t) for t in chunks[back]]
+        result = here(chunks[back])
         done_s += time.process_time() - started
         done_chars += sum(map(len, chunks[back]))
         bar.update(len(chunks[back]))
@@ -239,14 +276,14 @@ def segment_many(
                 executor = _executor(n_workers)
         if executor is not None:
             for index in [i for i, f in pending.items() if f.done()]:
-                results[index] = _decode(pending.pop(index).result())
+                collected.add(index)
                 bar.update(len(chunks[index]))
                 worker_delivered = True
+                yield index, pending.pop(index).result()
             while len(pending) < 2 * n_workers and front < back:  # two chunks queued per worker
                 pending[front] = executor.submit(_segment_chunk, function, chunks[front])
                 front += 1
-    bar.close()
-    return [tokens for chunk in results for tokens in chunk]  # type: ignore[union-attr]
+        yield back, result  # this process's chunk, after the workers have their next ones
 
 
 _EXECUTORS: dict[int, ProcessPoolExecutor] = {}  # this process's workers, by their number
@@ -538,3 +575,136 @@ def document_term_matrix(tokens: pd.DataFrame, *, by: str = "para_id", min_df: i
     vectorizer = CountVectorizer(analyzer=lambda doc: doc, min_df=min_df)
     matrix = vectorizer.fit_transform(groups.tolist())
     return matrix, list(groups.index), list(vectorizer.get_feature_names_out())
+
+
+def count_matrix(
+    paragraphs: pd.DataFrame,
+    *,
+    by: str = "para_id",
+    min_df: int = 2,
+    n_jobs: int = 1,
+    workers: str = "auto",
+    use_cache: bool = True,
+    cache_folder: Path | None = None,
+    stopword_lists: tuple[str, ...] = ("general", "official"),
+    extra: Iterable[str] = (),
+    drop_punctuation: bool = True,
+    drop_numbers: bool = True,
+    root: Path | None = None,
+) -> tuple[sparse.csr_matrix, list[str], list[str]]:
+    """What ``document_term_matrix(content_tokens(tokenize(paragraphs), **filters), by=by, min_df=min_df)``
+    returns, built without the token frame: for a large corpus, a fraction of the memory.
+
+    Each chunk of segmented text is kept as one joined string per paragraph (from the token cache or the
+    workers, :func:`segment_many`), and the paragraphs are then read in order, every token replaced by an
+    integer id (a term is kept or dropped by :func:`filter_tokens` with the same filters once, when first seen),
+    so the tokens never exist all at once as Python strings. Term ids follow first appearance, as
+    CountVectorizer's do, so the matrix is the same to its layout (values, dtype, order of the stored
+    entries) whenever each ``by`` group's paragraphs are adjacent, as a paragraph's or a document's are.
+    Paragraphs whose ``by`` is missing are left out, as a groupby leaves them out.
+
+    Parameters
+    ----------
+    paragraphs
+        ``text`` and the ``by`` column, one row per paragraph.
+    n_jobs, workers
+        Processes for the texts not in the token cache, as in :func:`segment_many`.
+    use_cache, cache_folder
+        The token cache, as in :func:`tokenize`: cached texts are read from it, new ones added.
+    stopword_lists, extra, drop_punctuation, drop_numbers
+        What is dropped, as in :func:`filter_tokens`.
+
+    Returns
+    -------
+    (matrix, row_ids, vocabulary)
+        As :func:`document_term_matrix`: rows are the ``by`` groups with at least one kept token, in order of
+        appearance; columns the terms in at least ``min_df`` rows, sorted.
+    """
+    from scipy import sparse  # not at import: the build does not need it
+
+    paragraphs = paragraphs[paragraphs[by].notna()]
+    texts = paragraphs["text"].tolist()
+    joined = _joined_tokens(texts, n_jobs, workers, use_cache, cache_folder, root)
+    stop = stopwords(*stopword_lists, root=root) | frozenset(extra)
+    term_ids = _TermIds(
+        lambda token: bool(drop_tokens([token], stop, drop_punctuation=drop_punctuation, drop_numbers=drop_numbers))
+    )
+    ids = array("i")  # the kept tokens' term ids, paragraph after paragraph
+    lengths = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        before = len(ids)
+        ids.extend(filter(_DROPPED.__ne__, map(term_ids.__getitem__, _split(joined[text]))))
+        lengths[i] = len(ids) - before
+    del joined
+    if not term_ids.terms:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    has_tokens = lengths > 0
+    codes, row_ids = pd.factorize(paragraphs[by].to_numpy(dtype=object)[has_tokens])  # order of appearance
+    row_of_text = np.zeros(len(texts), dtype=np.int64)
+    row_of_text[has_tokens] = codes
+    n_terms = len(term_ids.terms)
+    cells = row_of_text[np.repeat(np.arange(len(texts), dtype=np.int32), lengths)]  # a token's row …
+    cells *= n_terms
+    cells += np.frombuffer(ids, dtype=np.int32)  # … and term: sorted, a row's terms in order of first appearance
+    del ids
+    cells, counts = np.unique(cells, return_counts=True)
+    rows, columns = np.divmod(cells, n_terms)
+    document_frequency = np.bincount(columns, minlength=n_terms)
+    kept_terms = np.flatnonzero(document_frequency >= min_df)
+    if len(kept_terms) == 0:
+        raise ValueError("After pruning, no terms remain. Try a lower min_df.")
+    vocabulary = sorted(term_ids.terms[j] for j in kept_terms)
+    position = {term: i for i, term in enumerate(vocabulary)}
+    new_column = np.full(n_terms, -1, dtype=np.int64)
+    new_column[kept_terms] = [position[term_ids.terms[j]] for j in kept_terms]
+    stored = new_column[columns] >= 0
+    indptr = np.zeros(len(row_ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[stored], minlength=len(row_ids)), out=indptr[1:])
+    index_type = np.int32 if len(counts) <= np.iinfo(np.int32).max else np.int64
+    matrix = sparse.csr_matrix(
+        (counts[stored].astype(np.int64), new_column[columns[stored]].astype(index_type), indptr.astype(index_type)),
+        shape=(len(row_ids), len(vocabulary)),
+    )
+    return matrix, list(row_ids), vocabulary
+
+
+_DROPPED = -1
+
+
+class _TermIds(dict):
+    """Token → integer id, assigned in order of first appearance; :data:`_DROPPED` for a token the filter drops."""
+
+    def __init__(self, keep: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.keep = keep
+        self.terms: list[str] = []
+
+    def __missing__(self, token: str) -> int:
+        value = len(self.terms) if self.keep(token) else _DROPPED
+        if value >= 0:
+            self.terms.append(token)
+        self[token] = value
+        return value
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split(TOKEN_SEP) if joined else []
+
+
+def _joined_tokens(texts, n_jobs, workers, use_cache, cache_folder, root) -> dict[str, str]:
+    """Each distinct text's tokens as one ``TOKEN_SEP``-joined string: from the token cache, else segmented
+    (the new ones added to the cache)."""
+    store = TokenCache(dictionary_hash(root), cache_folder) if use_cache else None
+    joined = {t: store.entries[store.key(t)] for t in dict.fromkeys(texts) if store is not None and store.has(t)}
+    missing = [t for t in dict.fromkeys(texts) if t not in joined]
+    if not missing:  # all in the cache: not even the dictionary is loaded
+        return joined
+    chunks = _chunk_plan(missing, n_jobs, None)
+    with tqdm(total=len(missing), disable=True) as bar:
+        for index, result in _segmented_chunks(chunks, segmenter(root), n_jobs, workers, bar, joined=True):
+            joined |= zip(chunks[index], result.split(TAG_SEP), strict=True)
+    if store is not None:
+        store.entries |= {store.key(t): joined[t] for t in missing}
+        store._dirty = True
+        store.save()
+    return joined

@@ -128,18 +128,24 @@ def _canonical(matrix: sparse.spmatrix) -> sparse.csr_matrix:
 def _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids) -> TopicModel:
     """A TopicModel from ``k × V`` beta and ``rows × k`` gamma arrays."""
     topics = np.arange(1, k + 1)
-    beta_frame = pd.DataFrame(
-        {"topic": np.repeat(topics, len(vocabulary)), "term": np.tile(vocabulary, k), "beta": beta.ravel()}
-    )
+    terms, docs, rows = (_labels(values) for values in (vocabulary, doc_ids, row_ids))
+    beta_frame = pd.DataFrame({"topic": np.repeat(topics, len(terms)), "term": np.tile(terms, k), "beta": beta.ravel()})
     gamma_frame = pd.DataFrame(
         {
-            "doc_id": np.repeat(doc_ids, k),
-            "para_id": np.repeat(row_ids, k),
+            "doc_id": np.repeat(docs, k),
+            "para_id": np.repeat(rows, k),
             "topic": np.tile(topics, len(row_ids)),
             "gamma": gamma.ravel(),
         }
     )
     return TopicModel(method, k, seed, beta_frame, gamma_frame)
+
+
+def _labels(values) -> np.ndarray:
+    """Names as an array whose repeats share the strings: numpy makes a list of str a fixed-width unicode array,
+    which repeated and handed to pandas becomes new strings in every row (hundreds of MB at 100× the corpus)."""
+    array = np.asarray(values)
+    return np.asarray(values, dtype=object) if array.dtype.kind == "U" else array
 
 
 def _top_sets(model: TopicModel, n: int) -> list[list[str]]:
@@ -512,15 +518,21 @@ def heldout_perplexity(
 
 
 def _split_tokens(matrix: sparse.csr_matrix, rng: np.random.Generator) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """Two count matrices, each row's tokens dealt at random into a first and a second half."""
-    first, second = np.zeros(matrix.shape), np.zeros(matrix.shape)
+    """Two count matrices, each row's tokens dealt at random into a first and a second half (sparse: a dense
+    copy of the held-out rows would be rows × vocabulary, a gigabyte at 100× the corpus)."""
+    rows, columns, first = [np.zeros(0, dtype=int)], [np.zeros(0, dtype=int)], [np.zeros(0, dtype=bool)]
     for i in range(matrix.shape[0]):
-        row = matrix.getrow(i)
-        tokens = rng.permutation(np.repeat(row.indices, row.data.astype(int)))
-        half = len(tokens) // 2
-        np.add.at(first[i], tokens[:half], 1)
-        np.add.at(second[i], tokens[half:], 1)
-    return sparse.csr_matrix(first), sparse.csr_matrix(second)
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        tokens = rng.permutation(np.repeat(matrix.indices[start:end], matrix.data[start:end].astype(int)))
+        rows.append(np.full(len(tokens), i))
+        columns.append(tokens)
+        first.append(np.arange(len(tokens)) < len(tokens) // 2)
+    rows, columns, first = np.concatenate(rows), np.concatenate(columns), np.concatenate(first)
+
+    def counts(dealt: np.ndarray) -> sparse.csr_matrix:  # a term dealt twice to a half is summed
+        return sparse.csr_matrix((np.ones(dealt.sum()), (rows[dealt], columns[dealt])), shape=matrix.shape)
+
+    return counts(first), counts(~first)
 
 
 def _heldout(train, observed, scored, k, seed, max_iter, sklearn_version=None) -> float:
@@ -529,9 +541,9 @@ def _heldout(train, observed, scored, k, seed, max_iter, sklearn_version=None) -
         model.fit(train)
         theta = model.transform(observed)
     beta = model.components_ / model.components_.sum(axis=1, keepdims=True)
-    probability = theta @ beta
     scored = sparse.coo_matrix(scored)
-    loglik = float((scored.data * np.log(probability[scored.row, scored.col])).sum())
+    probability = np.einsum("nk,kn->n", theta[scored.row], beta[:, scored.col])  # only where tokens are scored
+    loglik = float((scored.data * np.log(probability)).sum())
     return float(np.exp(-loglik / scored.data.sum()))
 
 
