@@ -6,15 +6,17 @@
   ``beta`` (``topic, term, beta``; each topic sums to 1) and ``gamma``
   (``doc_id, para_id, topic, gamma``; each paragraph sums to 1). Fits are cached on disk.
 * :func:`fit_ensemble` fits one k over a block of seeds (:func:`ensemble_seeds`), aligns every fit
-  to the medoid fit by Hungarian matching on beta (:func:`align`), and gives each consensus topic its
-  stability: the median best-match similarity over the other fits. Only topics that recur
-  (stability ≥ :data:`STABLE`) are findings.
+  by Hungarian matching on beta (:func:`align`) to anchor topics no seed enters (:func:`anchor_topics`),
+  averages them into consensus topics and gives each its stability: the median similarity of a fit's
+  topic with the mean of the other fits. Only topics that recur (stability ≥ :data:`STABLE`) are findings.
+* :func:`distinctive_terms` is how a topic is shown and compared across seeds: its most probable terms
+  among those it uses more than any other topic does (a word every topic uses is listed once).
 * :func:`choose_k` computes, for each k of a grid, held-out perplexity (document completion),
   coherence (mean NPMI of top terms, :func:`coherence`), exclusivity (:func:`exclusivity`) and
   stability over the ensemble, and chooses k by a rule it states.
 * :func:`frex` ranks terms by the harmonic mean of their frequency and exclusivity ranks (as in
-  STM's FREX); :func:`labels` uses only terms with enough paragraphs behind them
-  (:func:`supported_terms`); :func:`representative_paragraphs` gives the full texts to read.
+  STM's FREX); :func:`labels` are the first distinctive terms among those with enough paragraphs
+  behind them (:func:`supported_terms`); :func:`representative_paragraphs` gives the full texts to read.
 * :func:`prevalence` averages gamma by a covariate with an interval that draws a fit of the ensemble
   and resamples documents and chapters (never single paragraphs) in each replicate.
 
@@ -84,7 +86,7 @@ def fit(
     keyed by the matrix, vocabulary, ids, every parameter and the scikit-learn version, so a
     re-run notebook loads its models instead of refitting them (``cache=False`` always fits).
     """
-    arguments = (matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter)
+    arguments = (_canonical(matrix), vocabulary, row_ids, k, method, seed, doc_ids, learning_method, max_iter)
     if cache:
         memory = Memory(config.cache_dir() / "models", verbose=0)
         return memory.cache(_fit)(*arguments, sklearn_version=sklearn.__version__)
@@ -109,6 +111,18 @@ def _fit(matrix, vocabulary, row_ids, k, method, seed, doc_ids, learning_method,
     gamma = np.divide(doc_topic, totals, out=np.full_like(doc_topic, 1.0 / k), where=totals > 0)
     doc_ids = doc_ids if doc_ids is not None else [str(r).split(":p")[0] for r in row_ids]
     return _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids)
+
+
+def _canonical(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """A private CSR copy, indices sorted and duplicates summed.
+
+    Some scipy operations sort a matrix's indices in place, and the model cache's key and the token split of
+    held-out perplexity follow the storage order: without this, a result would depend on what the caller did
+    with the matrix before.
+    """
+    out = sparse.csr_matrix(matrix, copy=True)
+    out.sum_duplicates()
+    return out
 
 
 def _tidy(method, k, seed, beta, gamma, vocabulary, row_ids, doc_ids) -> TopicModel:
@@ -192,9 +206,30 @@ def supported_terms(matrix: sparse.spmatrix, vocabulary: list[str], *, min_df: i
     return {term for term, count in zip(vocabulary, df, strict=True) if count >= min_df}
 
 
+def distinctive_terms(model: TopicModel, *, n: int = 10, terms: set[str] | None = None) -> pd.DataFrame:
+    """Each topic's ``n`` most probable terms among those it is more likely to produce than any other topic.
+
+    Every term is listed once, under the topic whose beta for it is highest (the lower-numbered topic on a
+    tie), so a word that all topics use (服务, 治理 in these plans) no longer heads every list: the lists say
+    what sets a topic apart, ranked by how much the topic uses each term. ``terms``, if given, restricts the
+    terms listed (e.g. to :func:`supported_terms`). Returns ``topic, rank, term, beta``.
+    """
+    wide = model.beta.pivot(index="term", columns="topic", values="beta")
+    home = wide.idxmax(axis=1)
+    own = model.beta[model.beta["topic"].to_numpy() == model.beta["term"].map(home).to_numpy()]
+    if terms is not None:
+        own = own[own["term"].isin(terms)]
+    top = own.sort_values(["topic", "beta", "term"], ascending=[True, False, True]).groupby("topic").head(n)
+    top = top.assign(rank=top.groupby("topic").cumcount() + 1)
+    return top[["topic", "rank", "term", "beta"]].reset_index(drop=True)
+
+
 def labels(model: TopicModel, *, n: int = 3, terms: set[str] | None = None) -> dict[int, str]:
-    """A label per topic: its top ``n`` FREX terms (among ``terms`` if given) joined with '·'."""
-    top = frex(model, n=n, terms=terms)
+    """A label per topic: the first ``n`` of its :func:`distinctive_terms` (among ``terms`` if given), joined with '·'.
+
+    The label is the head of the list a topic is shown by, so it moves with the seed no more than that list.
+    """
+    top = distinctive_terms(model, n=n, terms=terms)
     return {topic: "·".join(group["term"]) for topic, group in top.groupby("topic")}
 
 
@@ -254,13 +289,14 @@ def corpus_matrix(
     )
     content = text.content_tokens(tokens, stopword_lists=stopword_lists, extra=places)
     matrix, row_ids, vocabulary = text.document_term_matrix(content, by="para_id", min_df=min_df)
-    return matrix, row_ids, vocabulary, content
+    return _canonical(matrix), row_ids, vocabulary, content
 
 
 # --- Ensembles over seeds ------------------------------------------------------------------------------
 
-ENSEMBLE_SIZE = 10
-STABLE = 0.8  # median best-match cosine similarity of a topic's beta across the other fits
+ENSEMBLE_SIZE = 20  # fits behind the findings, per base seed
+CHOICE_FITS = 10  # fits per k when choosing k (the first seeds of the block)
+STABLE = 0.8  # median cosine similarity of a fit's topic with the mean of the other fits
 
 
 def ensemble_seeds(base: int, n: int = ENSEMBLE_SIZE) -> list[int]:
@@ -309,21 +345,50 @@ def align(reference: np.ndarray, other: np.ndarray, *, metric: str = "cosine") -
     return cols[np.argsort(rows)], sim[rows, cols][np.argsort(rows)]
 
 
+def anchor_topics(matrix: sparse.spmatrix, vocabulary: list[str], *, k: int) -> np.ndarray:
+    """``k × V`` reference topics (terms sorted) that no seed enters: an ensemble's fits are aligned to them.
+
+    A non-negative matrix factorisation of the counts, started from their singular value decomposition
+    (NNDSVD) and run to convergence, rows normalised to sum to 1. It depends on the matrix alone (the
+    fixed ``random_state`` only drives the randomised SVD of the start, which converges to the same
+    factors), so ensembles of any seeds are put into the same orientation before they are averaged.
+    """
+    with threadpool_limits(limits=1):
+        model = NMF(n_components=k, init="nndsvd", random_state=0, tol=1e-8, max_iter=5000)
+        model.fit(_canonical(matrix).astype(np.float64))
+    weights = model.components_[:, np.argsort(np.asarray(vocabulary, dtype=object))]
+    totals = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, totals, out=np.full_like(weights, 1.0 / weights.shape[1]), where=totals > 0)
+
+
+def _agreement(betas: np.ndarray, metric: str) -> np.ndarray:
+    """``fits × k``: each aligned topic's similarity with the same topic of the mean of the other fits."""
+    n_fits, k, _ = betas.shape
+    if n_fits == 1:
+        return np.ones((1, k))
+    total = betas.sum(axis=0)
+    return np.array(
+        [np.diag(topic_similarity(betas[f], (total - betas[f]) / (n_fits - 1), metric=metric)) for f in range(n_fits)]
+    )
+
+
 @dataclass
 class Ensemble:
-    """Fits of one k over several seeds, aligned to one reference fit.
+    """Fits of one k over several seeds, aligned to seed-free anchor topics (:func:`anchor_topics`).
 
     ``betas`` (fits × k × V, terms sorted) and ``gammas`` (fits × rows × k) hold every fit with its
     topics put in the order of the consensus topics; ``similarity`` (fits × k) is each aligned topic's
-    similarity with the reference's. The reference is the medoid fit (the one most similar to all
-    others), so no single seed decides what the topics are. Consensus topics are numbered by
-    decreasing corpus-wide prevalence.
+    similarity with the same topic of the mean of the other fits; ``anchor`` (k × V) the reference topics.
+    Aligning to a reference no seed enters matters where fits disagree about how to split the corpus:
+    aligned to one of the fits (the medoid), the mean depends on which fit that is and does not settle
+    as fits are added; aligned to the anchor it does. Consensus topics are numbered by decreasing
+    corpus-wide prevalence.
     """
 
     k: int
     method: str
     seeds: list[int]
-    reference: int
+    anchor: np.ndarray
     terms: list[str]
     row_ids: list[str]
     doc_ids: list[str]
@@ -332,43 +397,38 @@ class Ensemble:
     similarity: np.ndarray
 
     def stability(self) -> pd.DataFrame:
-        """Per consensus topic: median and minimum best-match similarity over the other fits,
-        the share of fits where it recurs (similarity ≥ :data:`STABLE`), and whether it is stable."""
-        others = np.delete(self.similarity, self.reference, axis=0)
-        if len(others) == 0:
-            others = np.ones((1, self.k))
-        median = np.median(others, axis=0)
+        """Per consensus topic: ``stability`` (the median over fits of the similarity of the fit's topic with the
+        mean of the other fits), ``min_similarity``, the share of fits where it recurs (similarity ≥
+        :data:`STABLE`) and whether it is ``stable`` (stability ≥ :data:`STABLE`)."""
+        median = np.median(self.similarity, axis=0)
         return pd.DataFrame(
             {
                 "topic": np.arange(1, self.k + 1),
                 "stability": median,
-                "min_similarity": others.min(axis=0),
-                "recurs_in": (others >= STABLE).mean(axis=0),
+                "min_similarity": self.similarity.min(axis=0),
+                "recurs_in": (self.similarity >= STABLE).mean(axis=0),
                 "stable": median >= STABLE,
             }
         )
 
     def consensus(self) -> TopicModel:
-        """The mean of the aligned fits as one tidy model (beta and gamma renormalised)."""
+        """The mean of the aligned fits as one tidy model (beta and gamma renormalised; ``seed`` the block's first)."""
         beta = self.betas.mean(axis=0)
         beta /= beta.sum(axis=1, keepdims=True)
         gamma = self.gammas.mean(axis=0)
         gamma /= gamma.sum(axis=1, keepdims=True)
-        return _tidy(
-            self.method, self.k, self.seeds[self.reference], beta, gamma, self.terms, self.row_ids, self.doc_ids
-        )
+        return _tidy(self.method, self.k, self.seeds[0], beta, gamma, self.terms, self.row_ids, self.doc_ids)
 
     def summary(self, *, label_terms: set[str] | None = None, n_terms: int = 10) -> pd.DataFrame:
-        """One row per consensus topic: stability, prevalence, label (3 FREX terms among ``label_terms``),
-        top ``n_terms`` terms by probability."""
+        """One row per consensus topic: stability, prevalence, ``label`` (its first three distinctive terms among
+        ``label_terms``) and ``terms`` (its ``n_terms`` distinctive terms, :func:`distinctive_terms`)."""
         model = self.consensus()
-        top = model.top_terms(n_terms).groupby("topic")["term"].agg(" ".join)
-        label = labels(model, terms=label_terms)
+        shown = distinctive_terms(model, n=n_terms).groupby("topic")["term"].agg(" ".join)
         prevalence = model.gamma.groupby("topic")["gamma"].mean()
         table = self.stability()
         table["prevalence"] = table["topic"].map(prevalence)
-        table["label"] = table["topic"].map(label)
-        table["top_terms"] = table["topic"].map(top)
+        table["label"] = table["topic"].map(labels(model, terms=label_terms))
+        table["terms"] = table["topic"].map(shown)
         return table
 
 
@@ -383,60 +443,60 @@ def fit_ensemble(
     metric: str = "cosine",
     doc_ids: list[str] | None = None,
 ) -> Ensemble:
-    """Fit ``k`` topics once per seed (cached, deterministic) and align the fits (see :class:`Ensemble`)."""
+    """Fit ``k`` topics once per seed (cached, deterministic), align every fit to :func:`anchor_topics` and
+    measure how well each topic recurs (see :class:`Ensemble`)."""
+    matrix = _canonical(matrix)
     models = [fit(matrix, vocabulary, row_ids, k=k, method=method, seed=s, doc_ids=doc_ids) for s in seeds]
     betas = np.stack([beta_matrix(m) for m in models])
     gammas = np.stack(
         [m.gamma.pivot(index="para_id", columns="topic", values="gamma").loc[row_ids].to_numpy() for m in models]
     )
-    n_fits = len(models)
-    mean_similarity = np.zeros(n_fits)
-    for i in range(n_fits):
-        for j in range(n_fits):
-            if i != j:
-                mean_similarity[i] += align(betas[i], betas[j], metric=metric)[1].mean()
-    reference = int(np.argmax(mean_similarity))  # first on ties: the lowest seed of the block
-    similarity = np.zeros((n_fits, k))
-    for f in range(n_fits):
-        order, similarity[f] = align(betas[reference], betas[f], metric=metric)
+    anchor = anchor_topics(matrix, vocabulary, k=k)
+    for f in range(len(models)):
+        order, _ = align(anchor, betas[f], metric=metric)
         betas[f], gammas[f] = betas[f][order], gammas[f][:, order]
     by_prevalence = np.argsort(-gammas.mean(axis=(0, 1)), kind="stable")
-    terms = sorted(vocabulary)
+    betas, gammas = betas[:, by_prevalence], gammas[:, :, by_prevalence]
     return Ensemble(
         k=k,
         method=method,
         seeds=list(seeds),
-        reference=reference,
-        terms=terms,
+        anchor=anchor[by_prevalence],
+        terms=sorted(vocabulary),
         row_ids=list(row_ids),
         doc_ids=list(models[0].gamma.drop_duplicates("para_id").set_index("para_id").loc[row_ids, "doc_id"]),
-        betas=betas[:, by_prevalence],
-        gammas=gammas[:, :, by_prevalence],
-        similarity=similarity[:, by_prevalence],
+        betas=betas,
+        gammas=gammas,
+        similarity=_agreement(betas, metric),
     )
 
 
 def match_topics(a: TopicModel, b: TopicModel, *, n: int = 10, metric: str = "cosine") -> pd.DataFrame:
-    """Pair the topics of two models (Hungarian on beta) and give each pair's top-``n`` term overlap.
+    """Pair the topics of two models (Hungarian on beta) and compare the ``n`` terms each is shown by.
 
-    Returns ``topic_a, topic_b, similarity, overlap`` (shared top-``n`` terms / ``n``): how the
+    Returns ``topic_a, topic_b, similarity, overlap, terms_a, terms_b``: ``overlap`` is the share of the
+    pair's :func:`distinctive_terms` lists they have in common (shared terms / ``n``). This is how the
     findings of two ensembles (two base seeds) are compared.
     """
     order, sim = align(beta_matrix(a), beta_matrix(b), metric=metric)
-    top_a, top_b = _top_sets(a, n), _top_sets(b, n)
+    terms_a = distinctive_terms(a, n=n).groupby("topic")["term"].agg(list)
+    terms_b = distinctive_terms(b, n=n).groupby("topic")["term"].agg(list)
+    pairs = list(zip(range(1, a.k + 1), order + 1, strict=True))
     return pd.DataFrame(
         {
-            "topic_a": np.arange(1, a.k + 1),
-            "topic_b": order + 1,
+            "topic_a": [ta for ta, _ in pairs],
+            "topic_b": [tb for _, tb in pairs],
             "similarity": sim,
-            "overlap": [len(set(top_a[i]) & set(top_b[j])) / n for i, j in enumerate(order)],
+            "overlap": [len(set(terms_a.get(ta, [])) & set(terms_b.get(tb, []))) / n for ta, tb in pairs],
+            "terms_a": [" ".join(terms_a.get(ta, [])) for ta, _ in pairs],
+            "terms_b": [" ".join(terms_b.get(tb, [])) for _, tb in pairs],
         }
     )
 
 
 # --- Choosing k ---------------------------------------------------------------------------------------
 
-PERPLEXITY_FITS = 3  # held-out fits per k (the first seeds of the ensemble)
+PERPLEXITY_FOLDS = 5  # held-out perplexity is cross-validated: every row is held out, and scored, once
 
 
 def heldout_perplexity(
@@ -494,7 +554,7 @@ def choose_k(
     *,
     ks: list[int],
     seeds: list[int],
-    heldout: float = 0.2,
+    folds: int = PERPLEXITY_FOLDS,
     n_terms: int = 10,
     min_stability: float = STABLE,
     doc_ids: list[str] | None = None,
@@ -502,24 +562,29 @@ def choose_k(
     """Diagnose LDA for each k and choose one by a stated rule.
 
     For each k an ensemble is fitted over ``seeds`` (see :func:`fit_ensemble`) and four criteria
-    are computed: held-out ``perplexity`` (a random ``heldout`` share of the rows, drawn with the
-    first seed, left out of :data:`PERPLEXITY_FITS` fits; lower is better), ``coherence`` (mean NPMI
-    of the top ``n_terms`` terms, averaged over the ensemble's fits), ``exclusivity`` (likewise) and
-    ``stability`` (median over topics of their median best-match similarity across fits).
+    are computed: held-out ``perplexity`` (cross-validated: the rows are dealt at random, with the first
+    seed, into ``folds`` folds, each left out of one fit, with the seeds in turn; the mean over folds, lower
+    is better), ``coherence`` (mean NPMI of the top ``n_terms`` terms, averaged over the ensemble's fits),
+    ``exclusivity`` (likewise) and ``stability`` (median over topics of :meth:`Ensemble.stability`).
+    Scoring every row once keeps the ranking of k from resting on which fifth of the rows one draw
+    happened to hold out.
     ``stable_share`` is the share of topics with stability ≥ ``min_stability``.
 
-    Rule: among the k whose ``stability`` reaches ``min_stability`` (all k if none does), take the one
-    with the best mean rank over the four criteria; ties go to the smaller k.
+    Rule: a k is ``eligible`` when every one of its topics recurs (stability ≥ ``min_stability``; all k if
+    none qualifies), since only recurring topics become findings; among the eligible k, take the one with the
+    best mean rank over the four criteria, ranked among the eligible k only (a k that cannot be chosen does
+    not shift the others' ranks); ties go to the smaller k.
 
     Returns
     -------
     (table, k, rule)
-        The diagnostics (one row per k, with each criterion's rank, ``mean_rank`` and ``eligible``),
+        The diagnostics (one row per k, with ``eligible``, each criterion's rank and ``mean_rank``, both empty for k
+        that are not eligible),
         the chosen k, and the rule as a sentence naming the chosen k.
     """
+    matrix = _canonical(matrix)
     rng = np.random.default_rng(seeds[0])
-    n_rows = matrix.shape[0]
-    test_rows = np.sort(rng.choice(n_rows, size=max(1, round(heldout * n_rows)), replace=False))
+    held_out = [np.sort(fold) for fold in np.array_split(rng.permutation(matrix.shape[0]), folds)]
     rows = []
     for k in ks:
         ensemble = fit_ensemble(matrix, vocabulary, row_ids, k=k, seeds=seeds, doc_ids=doc_ids)
@@ -533,25 +598,29 @@ def choose_k(
                 "k": k,
                 "perplexity": float(
                     np.mean(
-                        [heldout_perplexity(matrix, k=k, seed=s, test_rows=test_rows) for s in seeds[:PERPLEXITY_FITS]]
+                        [
+                            heldout_perplexity(matrix, k=k, seed=seeds[i % len(seeds)], test_rows=rows_out)
+                            for i, rows_out in enumerate(held_out)
+                        ]
                     )
                 ),
                 "coherence": float(np.mean([coherence(m, matrix, vocabulary, n=n_terms) for m in fits])),
                 "exclusivity": float(np.mean([exclusivity(m, n=n_terms) for m in fits])),
                 "stability": float(stability_table["stability"].median()),
-                "stable_share": float(stability_table["stable"].mean()),
+                "stable_share": float((stability_table["stability"] >= min_stability).mean()),
             }
         )
     table = pd.DataFrame(rows)
-    table["eligible"] = table["stability"] >= min_stability
+    table["eligible"] = table["stable_share"] == 1.0
     if not table["eligible"].any():
         table["eligible"] = True
+    eligible = table[table["eligible"]]
     ranks = pd.DataFrame(
         {
-            "perplexity_rank": table["perplexity"].rank(method="min"),
-            "coherence_rank": table["coherence"].rank(method="min", ascending=False),
-            "exclusivity_rank": table["exclusivity"].rank(method="min", ascending=False),
-            "stability_rank": table["stability"].rank(method="min", ascending=False),
+            "perplexity_rank": eligible["perplexity"].rank(method="min"),
+            "coherence_rank": eligible["coherence"].rank(method="min", ascending=False),
+            "exclusivity_rank": eligible["exclusivity"].rank(method="min", ascending=False),
+            "stability_rank": eligible["stability"].rank(method="min", ascending=False),
         }
     )
     table = pd.concat([table, ranks], axis=1)
@@ -559,9 +628,9 @@ def choose_k(
     candidates = table[table["eligible"]].sort_values(["mean_rank", "k"])
     chosen = int(candidates["k"].iloc[0])
     rule = (
-        f"k = {chosen}: among k with median topic stability >= {min_stability:g}, the best mean rank over held-out "
-        "perplexity (lower is better), NPMI coherence, exclusivity and stability (higher is better); "
-        "ties go to the smaller k."
+        f"k = {chosen}: among k whose every topic has stability >= {min_stability:g}, the best mean rank (ranked "
+        "among those k) over held-out perplexity (lower is better), NPMI coherence, exclusivity and stability "
+        "(higher is better); ties go to the smaller k."
     )
     return table, chosen, rule
 
