@@ -509,8 +509,17 @@ class TokenCache:
         return TOKEN_SEP.join(TAG_SEP.join(t) if self.pos else t for t in tokens)
 
     def _decode(self, joined: str) -> list:
-        tokens = joined.split(TOKEN_SEP) if joined else []
+        tokens = _split(joined)
         return [tuple(t.split(TAG_SEP)) for t in tokens] if self.pos else tokens
+
+    def joined(self, texts: Iterable[str]) -> dict[str, str]:
+        """The stored, still joined, tokens of those ``texts`` the cache holds (:func:`count_matrix` reads them so)."""
+        return {t: self.entries[key] for t in texts if (key := self.key(t)) in self.entries}
+
+    def add_joined(self, joined: dict[str, str]) -> None:
+        """Store already joined tokens by text (plain tokens only)."""
+        self.entries |= {self.key(t): tokens for t, tokens in joined.items()}
+        self._dirty = self._dirty or bool(joined)
 
     def save(self) -> None:
         if self._dirty:
@@ -695,8 +704,9 @@ def _joined_tokens(texts, n_jobs, workers, use_cache, cache_folder, root) -> dic
     """Each distinct text's tokens as one ``TOKEN_SEP``-joined string: from the token cache, else segmented
     (the new ones added to the cache)."""
     store = TokenCache(dictionary_hash(root), cache_folder) if use_cache else None
-    joined = {t: store.entries[store.key(t)] for t in dict.fromkeys(texts) if store is not None and store.has(t)}
-    missing = [t for t in dict.fromkeys(texts) if t not in joined]
+    distinct = list(dict.fromkeys(texts))
+    joined = store.joined(distinct) if store is not None else {}
+    missing = [t for t in distinct if t not in joined]
     if not missing:  # all in the cache: not even the dictionary is loaded
         return joined
     chunks = _chunk_plan(missing, n_jobs, None)
@@ -704,7 +714,6 @@ def _joined_tokens(texts, n_jobs, workers, use_cache, cache_folder, root) -> dic
         for index, result in _segmented_chunks(chunks, segmenter(root), n_jobs, workers, bar, joined=True):
             joined |= zip(chunks[index], result.split(TAG_SEP), strict=True)
     if store is not None:
-        store.entries |= {store.key(t): joined[t] for t in missing}
-        store._dirty = True
+        store.add_joined({t: joined[t] for t in missing})
         store.save()
     return joined
