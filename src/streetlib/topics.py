@@ -14,8 +14,7 @@
 * :func:`choose_k` computes, for each k of a grid, held-out perplexity (document completion),
   coherence (mean NPMI of top terms, :func:`coherence`), exclusivity (:func:`exclusivity`) and
   stability over the ensemble, and chooses k by a rule it states.
-* :func:`frex` ranks terms by the harmonic mean of their frequency and exclusivity ranks (as in
-  STM's FREX); :func:`labels` are the first distinctive terms among those with enough paragraphs
+* :func:`labels` are the first distinctive terms among those with enough paragraphs
   behind them (:func:`supported_terms`); :func:`representative_paragraphs` gives the full texts to read.
 * :func:`prevalence` averages gamma by a covariate with an interval that draws a fit of the ensemble
   and resamples documents and chapters (never single paragraphs) in each replicate.
@@ -180,24 +179,6 @@ def exclusivity(model: TopicModel, *, n: int = 10) -> float:
     share = wide.div(wide.sum(axis=1), axis=0)
     values = [share.loc[t, topic] for topic, terms in enumerate(_top_sets(model, n), start=1) for t in terms]
     return float(np.mean(values))
-
-
-def frex(model: TopicModel, *, weight: float = 0.5, n: int = 10, terms: set[str] | None = None) -> pd.DataFrame:
-    """Top ``n`` terms per topic by FREX: harmonic mean of frequency and exclusivity ranks (ECDF).
-
-    Ranks are computed over the whole vocabulary; ``terms``, if given, restricts the terms returned
-    (e.g. to those with enough paragraphs behind them, see :func:`supported_terms`).
-    """
-    wide = model.beta.pivot(index="term", columns="topic", values="beta")
-    exclusive = wide.div(wide.sum(axis=1), axis=0)
-    freq_rank = wide.rank(pct=True)
-    excl_rank = exclusive.rank(pct=True)
-    score = 1 / (weight / excl_rank + (1 - weight) / freq_rank)
-    long = score.stack().rename("frex").reset_index()
-    if terms is not None:
-        long = long[long["term"].isin(terms)]
-    long = long.sort_values(["topic", "frex", "term"], ascending=[True, False, True])
-    return long.groupby("topic").head(n).reset_index(drop=True)
 
 
 def supported_terms(matrix: sparse.spmatrix, vocabulary: list[str], *, min_df: int) -> set[str]:
