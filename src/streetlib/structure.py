@@ -659,8 +659,8 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
         key = _key(text)
         text_of[para_id] = key
         first = seen_text.setdefault(key, para_id)
-        sentences = [s for s in SENTENCE_SPLIT.split(key) if s]
-        repeated = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS and s in seen_sentence]
+        sentences = _long_sentences(key)
+        repeated = [s for s in sentences if s in seen_sentence]
         share = sum(map(len, repeated)) / max(1, len(key))
         if first != para_id:
             origin = first
@@ -670,8 +670,7 @@ def mark_duplicates(paragraphs: pd.DataFrame) -> pd.DataFrame:
             holders = dict.fromkeys(seen_sentence[s] for s in repeated)
             origin = next((p for p in holders if near_copy_similarity(key, text_of[p]) >= NEAR_COPY_SIMILARITY), None)
         for s in sentences:
-            if len(s) >= MIN_SENTENCE_CHARS:
-                seen_sentence.setdefault(s, para_id)
+            seen_sentence.setdefault(s, para_id)
         duplicate_of.append(origin)
         shares.append(1.0 if first != para_id else round(share, 4))
     out = paragraphs.copy()
